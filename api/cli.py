@@ -1,0 +1,221 @@
+"""The `coop` command: one click group, a subcommand for everything a member does.
+
+Errors the platform raises on purpose (CoopError) are caught once here and
+printed as one line; anything else is a bug and keeps its traceback.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from api import demo
+from api.node import create_node, managed_prefixes, open_node
+from coop import audit
+from coop.errors import CoopError
+from coop.keys import KDF_COSTS, PublicKey
+from coop.node import Node
+from coop.statements import KeyRecord
+from coop.ids import normalise_handle
+from coop.index import MemberRow
+
+
+class Context:
+    """What every command needs: the settings from the group's options, and the node once opened."""
+
+    def __init__(self, home: str | None, identity: str | None) -> None:
+        self.overrides = {"home": home, "identity": identity}
+        self._node: Node | None = None
+
+    @property
+    def node(self) -> Node:
+        """Open the node (once) and bring its index up to date."""
+        if self._node is None:
+            self._node = open_node(self.overrides)
+            self._node.refresh()
+        return self._node
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def progress(total: int, what: str) -> tuple[tqdm, Callable[[int], None]]:
+    """Return a progress bar on stderr and the callback that advances it."""
+    bar = tqdm(total=total, desc=what, unit=" commits", file=sys.stderr, disable=None, leave=False)
+    return bar, bar.update
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", envvar="COOP_HOME", help="Node data directory (default ./coop-data).")
+@click.option("--as", "identity", envvar="COOP_IDENTITY", help="Act as this identity (a handle whose key this node holds).")
+@click.pass_context
+def cli(click_ctx: click.Context, home: str | None, identity: str | None) -> None:
+    """Coop: a co-op's proposals, votes, projects and money as signed, verifiable records."""
+    click_ctx.obj = Context(home, identity)
+
+
+@cli.command()
+@click.option("--name", required=True, help="The co-op's name, e.g. 'Harbour Devs'.")
+@click.option("--origin", required=True, help="The co-op's log origin, e.g. harbour.example/coop.")
+@click.option("--founder", required=True, help="The founder's handle; their key is created on this node.")
+@click.option("--node-name", default="node", show_default=True, help="This node's name (signs commits).")
+@click.option("--kdf-cost", type=click.Choice(list(KDF_COSTS)), help="Argon2id cost for the key files (default: interactive).")
+@click.option("--demo", "demo_data", is_flag=True, help="Also fill the node with demo data.")
+@pass_ctx
+def init(ctx: Context, name: str, origin: str, founder: str, node_name: str, kdf_cost: str | None, demo_data: bool) -> None:
+    """Create a node: repository, charter, the founder's key and record, the node key."""
+    node = create_node({**ctx.overrides, "kdf_cost": kdf_cost}, name, origin, founder, node_name)
+    if demo_data:
+        demo.fill(node)
+    click.echo(f"Created co-op {name!r} ({origin}) at {node.home}: founder {founder}, node {node.name}")
+
+
+@cli.group()
+def member() -> None:
+    """Add, list and show members."""
+
+
+@member.command("add")
+@click.argument("handle")
+@click.option("--role", "roles", multiple=True, type=click.Choice(["learner", "member", "mentor", "founder"]), default=["learner"],
+              show_default=True, help="Role (repeat for several). Mentors and founders are members too.")
+@click.option("--skills", default="", help="Comma-separated skill tags, e.g. python,web.")
+@click.option("--public-key", help="Base64 ed25519 public key of a key the member holds; default: this node makes one.")
+@pass_ctx
+def member_add(ctx: Context, handle: str, roles: tuple[str, ...], skills: str, public_key: str | None) -> None:
+    """Register a member (the founder adds anyone, members add learners)."""
+    role_list = sorted(set(roles) | ({"member"} if {"mentor", "founder"} & set(roles) else set()))
+    key = KeyRecord(PublicKey.from_b64(public_key)) if public_key else None
+    receipt = ctx.node.add_member(handle, role_list, [s.strip() for s in skills.split(",") if s.strip()],
+                                  author=ctx.overrides["identity"], public=key)
+    click.echo(f"added {receipt.path} in commit {receipt.commit[:12]}")
+
+
+@member.command("list")
+@click.option("--role", help="Only members with this role.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_ctx
+def member_list(ctx: Context, role: str | None, as_json: bool) -> None:
+    """List members from the index."""
+    def rows() -> list[dict[str, Any]]:
+        query = MemberRow.select().order_by(MemberRow.handle)
+        return [r for r in query.dicts() if role is None or role in r["roles"].split(",")]
+
+    found = ctx.node.index.query(rows)
+    if as_json:
+        click.echo(json.dumps([{"handle": r["handle"], "roles": r["roles"].split(","), "skills": [s for s in r["skills"].split(",") if s]} for r in found], indent=2))
+        return
+    click.echo(f"{'HANDLE':<20} {'ROLES':<24} SKILLS")
+    for r in found:
+        click.echo(f"{r['handle']:<20} {r['roles']:<24} {r['skills'].replace(',', ', ')}")
+
+
+@member.command("show")
+@click.argument("handle")
+@pass_ctx
+def member_show(ctx: Context, handle: str) -> None:
+    """Show a member's record as stored in the repository."""
+    view = ctx.node.view()
+    record = view.require_member(normalise_handle(handle))
+    click.echo(json.dumps(dict(record), indent=2, ensure_ascii=False))
+
+
+@cli.group()
+def keys() -> None:
+    """The identities this node holds keys for."""
+
+
+@keys.command("list")
+@pass_ctx
+def keys_list(ctx: Context) -> None:
+    """List identities with a key on this node (public parts only)."""
+    for handle in ctx.node.keys.identities():
+        click.echo(handle)
+
+
+@cli.command()
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@pass_ctx
+def verify(ctx: Context, quiet: bool) -> None:
+    """Re-check every commit and statement signature from the repository alone."""
+    node = ctx.node
+    total = len(list(node.store.repo.walk(node.store.head().id))) if node.store.head() else 0
+    bar, step = progress(total, "verifying")
+    with bar:
+        report = audit.verify_repository(node.store, node.registry, managed_prefixes(), step)
+    if not report:
+        for problem in report.problems:
+            click.echo(f"BAD {problem}", err=True)
+        raise SystemExit(f"verification failed: first bad object: {report.problems[0]}")
+    if not quiet:
+        click.echo(f"ok: {report.commits} commits and {report.statements} statements verified")
+
+
+@cli.group()
+def index() -> None:
+    """The query index (a cache of the repository)."""
+
+
+@index.command("rebuild")
+@pass_ctx
+def index_rebuild(ctx: Context) -> None:
+    """Drop the index and rebuild it from the repository."""
+    node = open_node(ctx.overrides)
+    total = len(list(node.store.repo.walk(node.store.head().id)))
+    bar, step = progress(total, "indexing")
+    with bar:
+        count = node.index.rebuild(node.store, step)
+    click.echo(f"index rebuilt from {count} commits")
+
+
+@cli.command()
+@click.argument("path")
+@click.option("--rev", help="Revision (commit id, branch or HEAD~N); default the head.")
+@pass_ctx
+def show(ctx: Context, path: str, rev: str | None) -> None:
+    """Print a file of the repository at a revision."""
+    click.echo(ctx.node.store.read(path, rev).decode("utf-8", "replace"))
+
+
+@cli.command()
+@click.argument("path")
+@pass_ctx
+def log(ctx: Context, path: str) -> None:
+    """Print the history of a path: the commits that changed it."""
+    for revision in ctx.node.store.history(path):
+        click.echo(f"{revision.commit[:12]}  {revision.message.splitlines()[0]}")
+
+
+@cli.command()
+@click.option("--listen", help="host:port (default from settings, 127.0.0.1:8000).")
+@pass_ctx
+def serve(ctx: Context, listen: str | None) -> None:
+    """Serve the API and web pages with a production WSGI server (waitress)."""
+    import waitress
+
+    from api.app import create_app
+
+    node = ctx.node
+    node.commit_signer()  # unlock the node key now, not at the first write
+    address = listen or node.config["listen"]
+    host, _, port = address.rpartition(":")
+    click.echo(f"Coop is serving {node.view().charter()['name']!r} at http://{address}/", err=True)
+    waitress.serve(create_app(node), host=host, port=int(port), threads=node.config["threads"], ident="coop")
+
+
+def main() -> None:
+    """Run the command line, printing platform errors as one line."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except CoopError as e:
+        click.echo(f"error: {e.message}", err=True)
+        sys.exit(2)

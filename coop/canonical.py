@@ -1,0 +1,110 @@
+"""Canonical JSON (RFC 8785, JCS) and the strict parser every record passes through.
+
+A record is accepted only if re-encoding its parsed value gives back the same
+bytes, so there is exactly one valid encoding of every value and a signer's and a
+verifier's parser can never disagree about what was signed.
+"""
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+import rfc8785
+
+from coop.errors import BadInput, TooLarge
+
+MAX_BYTES = 64 * 1024
+MAX_DEPTH = 32
+MAX_SAFE_INT = 2**53 - 1
+
+JSONValue = Any
+
+
+def encode(value: JSONValue) -> bytes:
+    """Return the RFC 8785 bytes of a value made of dicts, lists, str, int, bool and None."""
+    _check_value(value, depth=0)
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as e:
+        raise BadInput(f"cannot encode canonically: {e}") from e
+
+
+def decode(data: bytes, *, max_bytes: int = MAX_BYTES) -> JSONValue:
+    """Parse canonical bytes strictly; refuse anything that is not the one valid encoding."""
+    if len(data) > max_bytes:
+        raise TooLarge(f"record is {len(data)} bytes, the limit is {max_bytes}")
+    try:
+        text = data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as e:
+        raise BadInput(f"record is not valid UTF-8: {e.reason}") from e
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_refuse_duplicates,
+            parse_float=_refuse_float,
+            parse_constant=_refuse_constant,
+        )
+    except json.JSONDecodeError as e:
+        raise BadInput(f"record is not JSON: {e.msg} at position {e.pos}") from e
+    _check_value(value, depth=0)
+    if rfc8785.dumps(value) != data:
+        raise BadInput("record is not in canonical form (RFC 8785): re-encoding changes its bytes")
+    return value
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise BadInput(f"duplicate key {key!r}")
+        seen[key] = value
+    return seen
+
+
+def _refuse_float(text: str) -> Any:
+    raise BadInput(f"floats are not allowed ({text}); money is integer minor units")
+
+
+def _refuse_constant(text: str) -> Any:
+    raise BadInput(f"{text} is not allowed")
+
+
+def _check_value(value: JSONValue, depth: int) -> None:
+    """Refuse values JCS cannot carry safely: floats, big ints, odd strings, deep nesting."""
+    if depth > MAX_DEPTH:
+        raise BadInput(f"nesting deeper than {MAX_DEPTH}")
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INT:
+            raise BadInput(f"integer {value} is beyond 2^53-1")
+        return
+    if isinstance(value, float):
+        raise BadInput(f"floats are not allowed ({value!r}); money is integer minor units")
+    if isinstance(value, str):
+        _check_string(value)
+        return
+    if isinstance(value, list):
+        for item in value:
+            _check_value(item, depth + 1)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise BadInput(f"object key {key!r} is not a string")
+            _check_string(key)
+            _check_value(item, depth + 1)
+        return
+    raise BadInput(f"{type(value).__name__} cannot be encoded")
+
+
+def _check_string(text: str) -> None:
+    try:
+        text.encode("utf-8", errors="strict")
+    except UnicodeEncodeError as e:
+        raise BadInput("string holds a lone surrogate") from e
+    if "\ufeff" in text:
+        raise BadInput("string holds a byte order mark")
+    if not unicodedata.is_normalized("NFC", text):
+        raise BadInput(f"string {text!r} is not in Unicode NFC form")

@@ -1,0 +1,71 @@
+"""The charter: the co-op's name, its log origin and the rules its decisions follow.
+
+The charter is a signed statement at `coop.json`. It is written once at creation
+by the founder; afterwards only a passed proposal changes it (governance).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from coop.errors import BadInput, Forbidden
+from coop.statements import Statement
+from coop.view import CHARTER_PATH, View
+
+CHARTER_TYPE = "coop.charter/v1"
+ORIGIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]*(/[a-z0-9][a-z0-9._-]*)*")
+
+DEFAULT_RULES: dict[str, Any] = {
+    "quorum_bp": 5000,
+    "majority_bp": 5000,
+    "supermajority_bp": 6667,
+    "learners_vote": False,
+    "staffing_needs_proposal": False,
+    "witnesses": [],
+    "witness_quorum": 0,
+}
+
+
+def check_origin(origin: object) -> str:
+    """Refuse a log origin that is not a schema-less URL-like name without spaces or '+'."""
+    if not isinstance(origin, str) or len(origin) > 128 or not ORIGIN_PATTERN.fullmatch(origin):
+        raise BadInput(f"origin {origin!r} must look like 'example.org/coop' (lower case, no spaces or '+')")
+    return origin
+
+
+def check_rules(rules: object) -> dict[str, Any]:
+    """Refuse rules of the wrong type; basis points are integers from 0 to 10,000."""
+    if not isinstance(rules, dict):
+        raise BadInput("charter rules must be an object")
+    for name, value in rules.items():
+        if name.endswith("_bp"):
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10_000:
+                raise BadInput(f"rule {name} must be basis points from 0 to 10000")
+        elif name in DEFAULT_RULES and type(value) is not type(DEFAULT_RULES[name]):
+            raise BadInput(f"rule {name} must be a {type(DEFAULT_RULES[name]).__name__}")
+    return rules
+
+
+def charter_fields(name: str, origin: str, founder: str, rules: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the fields of a new charter with default rules filled in."""
+    if not name or len(name) > 200:
+        raise BadInput("the co-op needs a name of 1-200 characters")
+    return {"name": name, "origin": check_origin(origin), "founder": founder, "rules": check_rules({**DEFAULT_RULES, **(rules or {})})}
+
+
+def rules(view: View) -> Mapping[str, Any]:
+    """Return the rules in force, defaults filled in for rules added after the charter was written."""
+    return {**DEFAULT_RULES, **view.charter()["rules"]}
+
+
+def check_charter(statement: Statement, view: View) -> dict[str, bytes | None]:
+    """Allow the founder's first charter; later changes come only through governance effects."""
+    if view.read(CHARTER_PATH) is not None:
+        raise Forbidden("the charter changes only through a passed proposal")
+    body = statement.body
+    check_origin(body.get("origin"))
+    check_rules(body.get("rules"))
+    if body.get("founder") != statement.author:
+        raise Forbidden("the charter must be signed by the founder it names")
+    return {}

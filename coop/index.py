@@ -1,0 +1,183 @@
+"""The index: a peewee database that answers queries fast and is never trusted.
+
+It is updated commit by commit from the last indexed commit to the head, and
+`rebuild` drops it and replays the whole history the same way, so both give
+identical rows. Verification never reads it. Peewee models stay in this layer;
+callers get plain values.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import peewee
+import pygit2
+from playhouse.db_url import connect
+
+from coop import statements
+from coop.errors import BadInput, StoreError
+from coop.store import GitStore
+
+SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": "normal", "busy_timeout": 10_000, "foreign_keys": 1}
+
+
+class IndexState(peewee.Model):
+    """Key/value state of the index itself, such as the last indexed commit."""
+
+    key = peewee.CharField(primary_key=True)
+    value = peewee.TextField()
+
+
+class StatementRow(peewee.Model):
+    """Every statement file at the head: where it is, who wrote it, its content hash."""
+
+    path = peewee.CharField(primary_key=True)
+    type = peewee.CharField(index=True)
+    author = peewee.CharField(index=True)
+    seq = peewee.IntegerField()
+    sha256 = peewee.CharField(index=True)
+    commit = peewee.CharField()
+
+
+class MemberRow(peewee.Model):
+    """A member as the API and CLI list them."""
+
+    handle = peewee.CharField(primary_key=True)
+    roles = peewee.CharField()
+    skills = peewee.TextField()
+    joined = peewee.CharField()
+    updated_commit = peewee.CharField()
+
+
+class Indexer(Protocol):
+    """An area's index writer: its models and what to do when a file changes."""
+
+    models: Sequence[type[peewee.Model]]
+
+    def apply(self, path: str, raw: bytes | None, commit: str) -> None:
+        """Reflect one file's new content (None: deleted) in the index."""
+
+
+class CoreIndexer:
+    """Index writer for statements in general and member records."""
+
+    models = (StatementRow, MemberRow)
+
+    def apply(self, path: str, raw: bytes | None, commit: str) -> None:
+        """Record or forget a statement file and, for members, their listing row."""
+        if not path.endswith(".json") or path.startswith("seq/"):
+            return
+        if raw is None:
+            StatementRow.delete().where(StatementRow.path == path).execute()
+            if path.startswith("members/"):
+                MemberRow.delete().where(MemberRow.handle == path[8:-5]).execute()
+            return
+        try:
+            body, _ = statements.parse(raw)
+        except BadInput:
+            return
+        StatementRow.replace(path=path, type=body["type"], author=body["author"], seq=body["seq"],
+                             sha256=hashlib.sha256(raw).hexdigest(), commit=commit).execute()
+        if body["type"] == "coop.member/v1":
+            previous = MemberRow.get_or_none(MemberRow.handle == body["handle"])
+            MemberRow.replace(handle=body["handle"], roles=",".join(body["roles"]), skills=",".join(body["skills"]),
+                              joined=previous.joined if previous else body["created"], updated_commit=commit).execute()
+
+
+def open_database(url: str | None, home: Path) -> peewee.Database:
+    """Open the index database: SQLite in WAL mode by default, or COOP_DATABASE_URL."""
+    if not url:
+        return peewee.SqliteDatabase(str(home / "index.sqlite"), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    try:
+        db = connect(url)
+    except (RuntimeError, ValueError, ImportError) as e:
+        raise StoreError(f"cannot open index database {url.split('@')[-1]}: {e}") from e
+    if isinstance(db, peewee.SqliteDatabase):
+        db.init(db.database, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    return db
+
+
+class Index:
+    """The node's query index, fed from the git store by registered indexers."""
+
+    def __init__(self, db: peewee.Database, indexers: Sequence[Indexer]) -> None:
+        self.db = db
+        self.indexers = [CoreIndexer(), *indexers]
+        self.models: list[type[peewee.Model]] = [IndexState] + [m for ix in self.indexers for m in ix.models]
+
+    @contextmanager
+    def bound(self) -> Iterator[None]:
+        """Bind the models to this node's database for the duration of a query."""
+        with self.db.bind_ctx(self.models):
+            yield
+
+    def query(self, fn: Callable[[], Any]) -> Any:
+        """Run a read function with the models bound to this database."""
+        with self.bound():
+            return fn()
+
+    def last_commit(self) -> str | None:
+        """Return the last commit the index reflects."""
+        with self.bound():
+            self.db.create_tables(self.models, safe=True)
+            row = IndexState.get_or_none(IndexState.key == "commit")
+            return row.value if row else None
+
+    def update(self, store: GitStore, progress: Callable[[int], None] | None = None) -> int:
+        """Bring the index up to the head, one commit at a time; return how many were applied."""
+        head = store.head()
+        if head is None:
+            return 0
+        last = self.last_commit()
+        if last == str(head.id):
+            return 0
+        chain = _first_parent_chain(store, head, last)
+        if chain is None:
+            return self.rebuild(store, progress)
+        with self.bound():
+            for commit in chain:
+                self._apply_commit(store, commit)
+                if progress:
+                    progress(1)
+        return len(chain)
+
+    def rebuild(self, store: GitStore, progress: Callable[[int], None] | None = None) -> int:
+        """Drop every table and replay the repository's history into a fresh index."""
+        with self.bound():
+            self.db.drop_tables(self.models, safe=True)
+            self.db.create_tables(self.models)
+        return self.update(store, progress)
+
+    def _apply_commit(self, store: GitStore, commit: pygit2.Commit) -> None:
+        parent_tree = commit.parents[0].tree if commit.parents else None
+        diff = (commit.tree.diff_to_tree(parent_tree, swap=True) if parent_tree is not None
+                else commit.tree.diff_to_tree(swap=True))
+        with self.db.atomic():
+            for delta in sorted(diff.deltas, key=lambda d: d.new_file.path or d.old_file.path):
+                deleted = delta.status == pygit2.enums.DeltaStatus.DELETED
+                path = delta.old_file.path if deleted else delta.new_file.path
+                raw = None if deleted else store.repo[delta.new_file.id].data
+                for indexer in self.indexers:
+                    indexer.apply(path, raw, str(commit.id))
+            IndexState.replace(key="commit", value=str(commit.id)).execute()
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Return every row of every table in a stable order (to compare two indexes)."""
+        with self.bound():
+            return {m._meta.table_name: sorted(m.select().tuples()) for m in self.models if m is not IndexState}
+
+
+def _first_parent_chain(store: GitStore, head: pygit2.Commit, last: str | None) -> list[pygit2.Commit] | None:
+    """Return commits after `last` up to head, oldest first; None if `last` is not an ancestor."""
+    chain = []
+    commit: pygit2.Commit | None = head
+    while commit is not None and str(commit.id) != last:
+        chain.append(commit)
+        commit = commit.parents[0] if commit.parents else None
+    if last is not None and commit is None:
+        return None
+    chain.reverse()
+    return chain

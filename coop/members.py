@@ -1,0 +1,163 @@
+"""Members and nodes: who belongs to the co-op, with which roles, skills and keys.
+
+A member record (`members/<handle>.json`) is a signed statement. The founder may
+add anyone; members may add learners; a member may update their own skills and
+keys but not their roles (roles change through proposals). A node record
+(`nodes/<name>.json`) registers a machine key that signs commits, and the list of
+node keys is kept as `keys/allowed_signers` for plain `git verify-commit`.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from coop.errors import BadInput, Conflict, Forbidden
+from coop.ids import check_id, check_new_handle
+from coop.sshsig import allowed_signers_line
+from coop.statements import KeyRecord, Statement
+from coop.view import View, member_path
+
+MEMBER_TYPE = "coop.member/v1"
+NODE_TYPE = "coop.node/v1"
+ROLES = ("founder", "member", "mentor", "learner")
+ALLOWED_SIGNERS = "keys/allowed_signers"
+MAX_SKILLS = 32
+
+
+def node_path(name: str) -> str:
+    """Return where a node's record lives."""
+    return f"nodes/{check_id(name, 'node name')}.json"
+
+
+def check_roles(roles: object) -> list[str]:
+    """Refuse unknown roles and a learner who is also a member."""
+    if not isinstance(roles, list) or not roles or not all(r in ROLES for r in roles):
+        raise BadInput(f"roles must be a non-empty list of {', '.join(ROLES)}")
+    if len(set(roles)) != len(roles) or roles != sorted(roles):
+        raise BadInput("roles must be sorted and unique")
+    if "learner" in roles and len(roles) > 1:
+        raise BadInput("a learner has no other role until admitted as a member")
+    if ("founder" in roles or "mentor" in roles) and "member" not in roles:
+        raise BadInput("founders and mentors are members too: add the 'member' role")
+    return roles
+
+
+def check_skills(skills: object) -> list[str]:
+    """Refuse skills that are not short lower-case tags."""
+    if not isinstance(skills, list) or len(skills) > MAX_SKILLS:
+        raise BadInput(f"skills must be a list of at most {MAX_SKILLS} tags")
+    for skill in skills:
+        check_id(skill, "skill")
+    if skills != sorted(set(skills)):
+        raise BadInput("skills must be sorted and unique")
+    return skills
+
+
+def check_keys(keys: object) -> list[KeyRecord]:
+    """Parse a record's key list: at least one key that is not revoked, no key twice."""
+    if not isinstance(keys, list) or not keys:
+        raise BadInput("a record lists at least one key")
+    records = [KeyRecord.from_dict(k) if isinstance(k, dict) else _bad_key() for k in keys]
+    if len({r.kid for r in records}) != len(records):
+        raise BadInput("a key is listed twice")
+    if all(r.revoked_after is not None for r in records):
+        raise BadInput("at least one key must stay valid")
+    return records
+
+
+def _bad_key() -> KeyRecord:
+    raise BadInput("each key is an object with 'kid' and 'public'")
+
+
+def member_fields(handle: str, roles: list[str], skills: list[str], keys: list[KeyRecord], **extra: Any) -> dict[str, Any]:
+    """Return the fields of a member record."""
+    return {"handle": handle, "roles": sorted(roles), "skills": sorted(set(skills)), "keys": [k.to_dict() for k in keys], **extra}
+
+
+def taken_names(view: View) -> set[str]:
+    """Return every handle, node and app name: they share one namespace of authors."""
+    names = set(view.handles())
+    for directory in ("nodes", "apps"):
+        names |= {n[:-5] for n in view.list(directory) if n.endswith(".json")}
+    return names
+
+
+def member_statement_path(statement: Statement) -> str:
+    """Store a member record under its handle."""
+    return member_path(statement.body.get("handle", ""))
+
+
+def check_member(statement: Statement, view: View) -> dict[str, bytes | None]:
+    """Enforce who may add or change a member record, and keep handles and keys unique."""
+    body = statement.body
+    handle = check_id(body.get("handle"), "handle")
+    roles = check_roles(body.get("roles"))
+    check_skills(body.get("skills"))
+    keys = check_keys(body.get("keys"))
+    author_roles = view.roles(statement.author)
+    previous = view.member(handle)
+    if previous is None:
+        check_new_handle(handle, taken_names(view))
+        if "founder" in author_roles:
+            pass
+        elif "member" in author_roles and roles == ["learner"]:
+            pass
+        else:
+            raise Forbidden(f"{statement.author!r} may not add a member with roles {roles}; members may add learners, the founder anyone")
+    else:
+        if statement.author != handle and "founder" not in author_roles:
+            raise Forbidden(f"only {handle!r} or the founder may change {handle!r}'s record")
+        if statement.author == handle and roles != previous["roles"] and "founder" not in author_roles:
+            raise Forbidden("roles change through a passed proposal, not by editing your own record")
+        _check_key_history(previous, keys)
+    _check_keys_unused(view, handle, keys)
+    return {}
+
+
+def _check_key_history(previous: Mapping[str, Any], keys: list[KeyRecord]) -> None:
+    """Refuse un-revoking a key or moving its revocation point."""
+    now = {k.kid: k for k in keys}
+    for old in (KeyRecord.from_dict(k) for k in previous["keys"]):
+        if old.revoked_after is None:
+            continue
+        new = now.get(old.kid)
+        if new is None or new.revoked_after != old.revoked_after:
+            raise Forbidden(f"key {old.kid} was revoked after statement {old.revoked_after}; that cannot be undone or moved")
+
+
+def _check_keys_unused(view: View, owner: str, keys: list[KeyRecord]) -> None:
+    """Refuse a key that another author already registered (no shared keys)."""
+    for name in sorted(taken_names(view) - {owner}):
+        theirs = {k.kid for k in view.keys(name)}
+        for key in keys:
+            if key.kid in theirs:
+                raise Conflict(f"key {key.kid} is already registered to {name!r}")
+
+
+def check_node(statement: Statement, view: View) -> dict[str, bytes | None]:
+    """Let the founder register a node key and refresh allowed_signers for git."""
+    if "founder" not in view.roles(statement.author):
+        raise Forbidden("only the founder registers nodes (later: the keeper-change proposal)")
+    name = check_id(statement.body.get("name"), "node name")
+    keys = check_keys(statement.body.get("keys"))
+    if view.read(node_path(name)) is None and name in taken_names(view):
+        raise Conflict(f"name {name!r} is taken")
+    _check_keys_unused(view, name, keys)
+    view.stage({node_path(name): statement.raw})
+    return {ALLOWED_SIGNERS: allowed_signers(view)}
+
+
+def allowed_signers(view: View) -> bytes:
+    """Return the allowed_signers file for every node key that is still valid."""
+    lines = []
+    for entry in view.list("nodes"):
+        name = entry[:-5]
+        for key in view.keys(name):
+            if key.revoked_after is None:
+                lines.append(allowed_signers_line(name, key.public))
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def node_signing_keys(view: View, name: str) -> list[KeyRecord]:
+    """Return the keys a node may sign commits with."""
+    return [k for k in view.keys(name) if k.revoked_after is None] if view.read(node_path(name)) else []

@@ -1,0 +1,206 @@
+"""A node: one data directory with the git store, the index, the keys and the settings.
+
+Every write goes through `submit`: each statement is verified against the
+repository as it is at the moment of the commit (signature, origin, the author's
+next sequence number, the rules of its kind), and all its changes land in one
+signed commit or none do.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from coop import audit, charter, config, statements
+from coop.errors import BadInput, CoopError, Conflict
+from coop.index import Index, open_database
+from coop.keys import KeyPair, KeyStore
+from coop.kinds import Area, Registry
+from coop.members import (MEMBER_TYPE, NODE_TYPE, allowed_signers, check_roles, check_skills, member_fields,
+                          node_path, ALLOWED_SIGNERS)
+from coop.ids import check_id, normalise_handle
+from coop.statements import KeyRecord, Statement
+from coop.store import CommitSigner, GitStore, Snapshot
+from coop.view import CHARTER_PATH, View, member_path
+
+REPO_DIR = "repo.git"
+KEYS_DIR = "keys"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Where a submitted statement now lives."""
+
+    path: str
+    commit: str
+    sha256: str
+    created: bool
+
+
+class Node:
+    """An opened node: store, index, keys and the kinds of statement it accepts."""
+
+    def __init__(self, cfg: config.Config, areas: Sequence[Area], passphrase: str | None = None) -> None:
+        self.config = cfg
+        self.home = cfg.home
+        if not (self.home / REPO_DIR).exists():
+            raise CoopError(f"no node at {self.home}: create one with `coop --home {self.home} init ...`")
+        self.store = GitStore(self.home / REPO_DIR)
+        self.registry = Registry(areas)
+        self.keys = KeyStore(self.home / KEYS_DIR, passphrase, cfg["kdf_cost"])
+        self.index = Index(open_database(cfg["database_url"], self.home), self.registry.indexers())
+        self.name = cfg["node_name"]
+
+    # -- reading --------------------------------------------------------------------
+
+    def view(self, rev: str | None = None) -> View:
+        """Return a view of the repository at a revision (default: head)."""
+        return View(self.store.snapshot(rev))
+
+    @property
+    def origin(self) -> str:
+        """Return the co-op's log origin."""
+        return self.view().origin
+
+    def refresh(self) -> int:
+        """Bring the index up to the repository's head."""
+        return self.index.update(self.store)
+
+    # -- signing and writing ----------------------------------------------------------
+
+    def identity(self, handle: str | None = None) -> KeyPair:
+        """Return the unlocked key of an identity this node holds (default: the configured one)."""
+        chosen = handle or self.config["identity"]
+        if not chosen:
+            raise BadInput("say who you are with --as HANDLE (or set COOP_IDENTITY)")
+        return self.keys.unlock(normalise_handle(chosen))
+
+    def commit_signer(self) -> CommitSigner:
+        """Return the node key that signs commits."""
+        return CommitSigner(self.keys.unlock(self.name), self.name, f"{self.name}@coop")
+
+    def sign(self, kind: str, fields: Mapping[str, Any], author: str | None = None, view: View | None = None) -> bytes:
+        """Sign a statement as an identity, with that author's next sequence number."""
+        pair = self.identity(author)
+        current = view or self.view()
+        body = statements.make_body(kind, current.origin, pair.handle, current.last_seq(pair.handle) + 1, fields)
+        return statements.sign(body, [pair])
+
+    def submit(self, raws: Sequence[bytes], message: str | None = None) -> list[Receipt]:
+        """Verify statements against the head and commit them together, or refuse them all.
+
+        A statement already stored byte for byte is answered with where it lives and
+        not stored again.
+        """
+        if not raws:
+            raise BadInput("nothing to submit")
+        receipts: list[Receipt] = []
+
+        def prepare(snapshot: Snapshot) -> dict[str, bytes | None]:
+            receipts.clear()
+            view = View(snapshot)
+            receipts.extend(self._accept(raw, view) for raw in raws)
+            return view.pending
+
+        def describe() -> str:
+            created = [r.path for r in receipts if r.created]
+            return f"{message or self._message(raws)}\n\n{audit.trailer(created)}\n"
+
+        commit = self.store.commit(prepare, describe, self.commit_signer())
+        if any(r.created for r in receipts):
+            self.refresh()
+        return [replace(r, commit=commit) if r.created else r for r in receipts]
+
+    def submit_one(self, raw: bytes, message: str | None = None) -> Receipt:
+        """Submit a single statement."""
+        return self.submit([raw], message)[0]
+
+    def _accept(self, raw: bytes, view: View) -> Receipt:
+        """Check one statement against the view and stage its changes there."""
+        statement = statements.verify(raw, origin=view.origin, keys=view.keys)
+        kind = self.registry.kind(statement.type)
+        path = kind.path(statement)
+        if view.read(path) == raw:
+            return Receipt(path, view.snapshot.id or "", statement.sha256, created=False)
+        statements.check_sequence(statement, view.last_seq(statement.author))
+        effects = kind.check(statement, view)
+        view.stage({path: raw, **effects, **view.seq_change(statement, path)})
+        return Receipt(path, "", statement.sha256, created=True)
+
+    @staticmethod
+    def _message(raws: Sequence[bytes]) -> str:
+        bodies = [statements.parse(raw)[0] for raw in raws]
+        first = bodies[0]
+        more = f" (+{len(bodies) - 1} more)" if len(bodies) > 1 else ""
+        return f"{first['type']} by {first['author']} #{first['seq']}{more}"
+
+    def write(self, kind: str, fields: Mapping[str, Any], author: str | None = None) -> Receipt:
+        """Sign a statement as an identity this node holds and submit it, retrying if the sequence moved."""
+        for _ in range(20):
+            raw = self.sign(kind, fields, author)
+            try:
+                return self.submit_one(raw)
+            except Conflict as e:
+                if "sequence number" not in str(e):
+                    raise
+        raise Conflict("could not find a free sequence number: too many concurrent writes by one author")
+
+    # -- members ----------------------------------------------------------------------
+
+    def add_member(self, handle: str, roles: list[str], skills: list[str], author: str | None = None,
+                   public: KeyRecord | None = None, **extra: Any) -> Receipt:
+        """Register a member; without a public key, this node creates and keeps their key."""
+        handle = normalise_handle(handle)
+        check_roles(roles)
+        check_skills(sorted(set(skills)))
+        pair = None
+        if public is None:
+            pair = self.keys.unlock(handle) if self.keys.has(handle) else KeyPair.generate(handle)
+            public = KeyRecord(pair.public)
+        receipt = self.write(MEMBER_TYPE, member_fields(handle, roles, skills, [public], **extra), author)
+        if pair is not None and not self.keys.has(handle):
+            self.keys.save(pair)  # only once the record landed: a refused member leaves no key behind
+        return receipt
+
+
+def create(cfg: config.Config, areas: Sequence[Area], name: str, origin: str, founder: str,
+           passphrase: str | None = None, node_name: str = "node") -> Node:
+    """Create a node: repository, charter, founder's key and record, node key, settings."""
+    home = cfg.home
+    if (home / REPO_DIR).exists():
+        raise Conflict(f"a node already exists at {home}")
+    founder = normalise_handle(founder)
+    node_name = check_id(node_name, "node name")
+    if node_name == founder:
+        raise BadInput("the node's name must differ from the founder's handle")
+    home.mkdir(parents=True, exist_ok=True)
+    store = GitStore.create(home / REPO_DIR)
+    keys = KeyStore(home / KEYS_DIR, passphrase, cfg["kdf_cost"])
+    founder_key = keys.unlock(founder) if keys.has(founder) else keys.create(founder)
+    node_key = keys.unlock(node_name) if keys.has(node_name) else keys.create(node_name)
+    changes = genesis_changes(founder_key, node_key, name, origin)
+    store.commit(lambda snapshot: changes, f"Create co-op {name}", CommitSigner(node_key, node_name, f"{node_name}@coop"))
+    config.write_node_file(home, {"node_name": node_name, "identity": founder, "kdf_cost": cfg["kdf_cost"]})
+    node = Node(config.load({"home": str(home)}), areas, passphrase)
+    node.keys = keys
+    node.refresh()
+    return node
+
+
+def genesis_changes(founder: KeyPair, node_key: KeyPair, name: str, origin: str) -> dict[str, bytes | None]:
+    """Return the first commit's files: charter, founder record, node record, allowed_signers."""
+    origin = charter.check_origin(origin)
+    signed = []
+    for seq, (kind, fields) in enumerate([
+        (charter.CHARTER_TYPE, charter.charter_fields(name, origin, founder.handle)),
+        (MEMBER_TYPE, member_fields(founder.handle, ["founder", "member"], [], [KeyRecord(founder.public)])),
+        (NODE_TYPE, {"name": node_key.handle, "keys": [KeyRecord(node_key.public).to_dict()]}),
+    ], start=1):
+        signed.append(statements.sign(statements.make_body(kind, origin, founder.handle, seq, fields), [founder]))
+    changes: dict[str, bytes | None] = {CHARTER_PATH: signed[0], member_path(founder.handle): signed[1],
+                                        node_path(node_key.handle): signed[2]}
+    view = View(None, changes)
+    changes[ALLOWED_SIGNERS] = allowed_signers(view)
+    changes.update(view.seq_change(statements.verify(signed[2], origin=origin, keys=view.keys), node_path(node_key.handle)))
+    return changes

@@ -1,0 +1,190 @@
+"""Signed statements: the envelope every change to the co-op travels in.
+
+The envelope is `{"body": {...}, "sigs": [{"kid": ..., "sig": ...}]}` in canonical
+JSON. The signature covers DSSE PAE(type, JCS(body)), so a signature made for one
+kind of statement can never be replayed as another, and the body names the co-op
+(its log origin), the author and the author's next sequence number.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from coop import canonical
+from coop.errors import BadInput, BadSignature, Conflict, Forbidden
+from coop.ids import check_id
+from coop.keys import KeyPair, Kid, PublicKey, b64, unb64
+
+TYPE_PREFIX = "coop."
+COMMON_FIELDS = ("type", "coop", "author", "seq", "created")
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """Return DSSE's pre-authentication encoding of a typed payload."""
+    kind = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
+
+
+def now() -> str:
+    """Return the current UTC time as the statements write it (informational only)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """A public key as listed in an author's record, with the point after which it is revoked."""
+
+    public: PublicKey
+    revoked_after: int | None = None
+
+    @property
+    def kid(self) -> Kid:
+        """Return the key id."""
+        return self.public.kid
+
+    def valid_at(self, seq: int) -> bool:
+        """Tell whether the key may sign the author's statement with this sequence number."""
+        return self.revoked_after is None or seq <= self.revoked_after
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record form stored in member files."""
+        out: dict[str, Any] = {"kid": self.kid, "public": self.public.to_b64()}
+        if self.revoked_after is not None:
+            out["revoked_after"] = self.revoked_after
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> KeyRecord:
+        """Parse a stored key entry, checking its kid matches its key."""
+        public = PublicKey.from_b64(data.get("public"))
+        if data.get("kid") != public.kid:
+            raise BadInput("key id does not match its public key")
+        revoked = data.get("revoked_after")
+        if revoked is not None and (not isinstance(revoked, int) or isinstance(revoked, bool) or revoked < 0):
+            raise BadInput("revoked_after must be a non-negative integer")
+        return cls(public, revoked)
+
+
+KeyLookup = Callable[[str], Iterable[KeyRecord]]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A parsed, signature-checked statement; `raw` are the exact bytes stored and hashed."""
+
+    raw: bytes
+    body: Mapping[str, Any]
+    signers: tuple[Kid, ...]
+
+    @property
+    def type(self) -> str:
+        """Return the statement type, e.g. `coop.vote/v1`."""
+        return self.body["type"]
+
+    @property
+    def author(self) -> str:
+        """Return the handle of the author."""
+        return self.body["author"]
+
+    @property
+    def seq(self) -> int:
+        """Return the author's sequence number of this statement."""
+        return self.body["seq"]
+
+    @property
+    def sha256(self) -> str:
+        """Return the hex sha256 of the stored bytes: the statement's content hash."""
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+def make_body(kind: str, origin: str, author: str, seq: int, fields: Mapping[str, Any], created: str | None = None) -> dict[str, Any]:
+    """Return a statement body with the common fields filled in."""
+    clash = set(fields) & set(COMMON_FIELDS)
+    if clash:
+        raise ValueError(f"fields {sorted(clash)} are set by make_body")
+    return {"type": kind, "coop": origin, "author": author, "seq": seq, "created": created or now(), **fields}
+
+
+def sign(body: Mapping[str, Any], pairs: Iterable[KeyPair]) -> bytes:
+    """Sign a body with one or more keys and return the canonical envelope bytes."""
+    _check_common(body)
+    message = pae(body["type"], canonical.encode(dict(body)))
+    sigs = [{"kid": pair.kid, "sig": b64(pair.sign(message))} for pair in pairs]
+    if not sigs:
+        raise ValueError("a statement needs at least one signature")
+    return canonical.encode({"body": dict(body), "sigs": sigs})
+
+
+def parse(raw: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Split envelope bytes into body and signature list, refusing any other shape."""
+    value = canonical.decode(raw)
+    if not isinstance(value, dict) or set(value) != {"body", "sigs"}:
+        raise BadInput("a statement is an object with exactly 'body' and 'sigs'")
+    body, sigs = value["body"], value["sigs"]
+    if not isinstance(body, dict):
+        raise BadInput("statement body must be an object")
+    if not isinstance(sigs, list) or not sigs:
+        raise BadSignature("statement carries no signature")
+    for entry in sigs:
+        if not isinstance(entry, dict) or set(entry) != {"kid", "sig"}:
+            raise BadSignature("each signature is an object with exactly 'kid' and 'sig'")
+    _check_common(body)
+    return body, sigs
+
+
+def verify(raw: bytes, *, origin: str, keys: KeyLookup, expected_type: str | None = None) -> Statement:
+    """Parse and check a statement: shape, type, origin and every signature by a valid key."""
+    body, sigs = parse(raw)
+    if expected_type is not None and body["type"] != expected_type:
+        raise BadInput(f"expected a {expected_type} statement, got {body['type']}")
+    if body["coop"] != origin:
+        raise BadSignature(f"statement is for co-op {body['coop']!r}, not {origin!r}")
+    known = {record.kid: record for record in keys(body["author"])}
+    if not known:
+        raise BadSignature(f"author {body['author']!r} has no registered key")
+    message = pae(body["type"], canonical.encode(body))
+    signers: list[Kid] = []
+    for entry in sigs:
+        kid = entry["kid"]
+        record = known.get(kid) if isinstance(kid, str) else None
+        if record is None:
+            raise BadSignature(f"signature by key {kid!r}, which is not a key of {body['author']!r}")
+        if not record.valid_at(body["seq"]):
+            raise Forbidden(
+                f"key {kid} of {body['author']!r} was revoked after statement {record.revoked_after}; "
+                f"it cannot sign statement {body['seq']}"
+            )
+        if kid in signers:
+            raise BadSignature(f"key {kid} signs twice")
+        record.public.verify(message, unb64(entry["sig"], "signature"))
+        signers.append(kid)
+    return Statement(raw, body, tuple(signers))
+
+
+def check_sequence(statement: Statement, last_seq: int) -> None:
+    """Refuse a statement whose sequence number is not exactly the author's next one."""
+    expected = last_seq + 1
+    if statement.seq < expected:
+        raise Conflict(
+            f"{statement.author!r} already used sequence number {statement.seq} "
+            f"(the next one is {expected}): a replayed or re-signed statement"
+        )
+    if statement.seq > expected:
+        raise BadInput(f"{statement.author!r} skipped sequence numbers: got {statement.seq}, expected {expected}")
+
+
+def _check_common(body: Mapping[str, Any]) -> None:
+    kind = body.get("type")
+    if not isinstance(kind, str) or not kind.startswith(TYPE_PREFIX) or len(kind) > 64:
+        raise BadInput(f"statement type must be a string starting with {TYPE_PREFIX!r}")
+    if not isinstance(body.get("coop"), str) or not body["coop"]:
+        raise BadInput("statement must name its co-op origin in 'coop'")
+    check_id(body.get("author"), "author")
+    seq = body.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise BadInput("statement 'seq' must be a positive integer")
+    if not isinstance(body.get("created"), str):
+        raise BadInput("statement must carry a 'created' time")

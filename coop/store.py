@@ -1,0 +1,262 @@
+"""The git store: a bare repository, written with pygit2 and no work tree.
+
+One call commits several file changes at once. The branch moves by
+compare-and-swap, so concurrent writers (threads or processes) retry instead of
+losing each other's commits, and each attempt re-runs the caller's checks against
+the new parent. Every commit is signed in SSHSIG format with the node's key.
+"""
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+
+from coop import sshsig
+from coop.errors import BadInput, NotFound, StoreError
+from coop.keys import KeyPair
+
+BRANCH = "refs/heads/main"
+MAX_ATTEMPTS = 200
+STALE_LOCK_SECONDS = 30.0
+ATTRIBUTES = "*.json merge=binary\n*.md merge=binary\n"
+
+Changes = Mapping[str, bytes | None]
+
+
+def check_path(path: str) -> list[str]:
+    """Split a repository path into parts, refusing anything that could escape or hide."""
+    parts = path.split("/")
+    for part in parts:
+        if not part or part in (".", "..") or part.startswith(".") or "\\" in part or "\x00" in part or part.lower().startswith("git~"):
+            raise BadInput(f"path {path!r} is not a safe repository path")
+    return parts
+
+
+@dataclass(frozen=True)
+class CommitSigner:
+    """The node identity that signs commits: its key, name and e-mail for git."""
+
+    pair: KeyPair
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One commit that changed a path: what history shows."""
+
+    commit: str
+    time: int
+    message: str
+    blob: str | None
+
+
+class Snapshot:
+    """A read-only view of the repository at one commit (or empty)."""
+
+    def __init__(self, repo: pygit2.Repository, commit: pygit2.Commit | None) -> None:
+        self.repo = repo
+        self.commit = commit
+        self.tree = commit.tree if commit is not None else None
+
+    @property
+    def id(self) -> str | None:
+        """Return the commit id of this snapshot, None for an empty repository."""
+        return str(self.commit.id) if self.commit is not None else None
+
+    def _entry(self, path: str) -> pygit2.Object | None:
+        if self.tree is None:
+            return None
+        try:
+            return self.tree[path]
+        except KeyError:
+            return None
+
+    def read(self, path: str) -> bytes | None:
+        """Return the bytes of a file, or None if there is none at that path."""
+        check_path(path)
+        entry = self._entry(path)
+        if entry is None or entry.type != pygit2.GIT_OBJECT_BLOB:
+            return None
+        return self.repo[entry.id].data
+
+    def blob_id(self, path: str) -> str | None:
+        """Return the git blob id at a path, or None."""
+        entry = self._entry(path)
+        return str(entry.id) if entry is not None and entry.type == pygit2.GIT_OBJECT_BLOB else None
+
+    def list(self, directory: str) -> list[str]:
+        """List the names directly inside a directory (empty if it does not exist)."""
+        check_path(directory)
+        entry = self._entry(directory)
+        if entry is None or entry.type != pygit2.GIT_OBJECT_TREE:
+            return []
+        return sorted(item.name for item in self.repo[entry.id])
+
+    def walk(self, directory: str = "") -> Iterator[str]:
+        """Yield the path of every file below a directory, in sorted order."""
+        tree = self.tree if not directory else None
+        if directory:
+            entry = self._entry(directory)
+            if entry is not None and entry.type == pygit2.GIT_OBJECT_TREE:
+                tree = self.repo[entry.id]
+        if tree is None:
+            return
+        prefix = f"{directory}/" if directory else ""
+        for item in sorted(tree, key=lambda i: i.name):
+            path = prefix + item.name
+            if item.type == pygit2.GIT_OBJECT_TREE:
+                yield from self.walk(path)
+            else:
+                yield path
+
+
+class GitStore:
+    """A bare git repository holding the co-op's signed record."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.repo = pygit2.Repository(str(path))
+        except pygit2.GitError as e:
+            raise StoreError(f"no co-op repository at {path}: {e}") from e
+        self.path = path
+
+    @classmethod
+    def create(cls, path: Path) -> GitStore:
+        """Create an empty bare repository whose statements merge as whole files."""
+        if path.exists() and any(path.iterdir()):
+            raise StoreError(f"{path} exists and is not empty")
+        pygit2.init_repository(str(path), bare=True, initial_head="main")
+        (path / "info").mkdir(exist_ok=True)
+        (path / "info" / "attributes").write_text(ATTRIBUTES)
+        return cls(path)
+
+    def head(self) -> pygit2.Commit | None:
+        """Return the commit the branch points at, None before the first commit."""
+        try:
+            return self.repo[self.repo.references[BRANCH].target]
+        except KeyError:
+            return None
+
+    def snapshot(self, rev: str | None = None) -> Snapshot:
+        """Return a view of the repository at a revision (default: the branch head)."""
+        if rev is None:
+            return Snapshot(self.repo, self.head())
+        try:
+            commit = self.repo.revparse_single(rev).peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError) as e:
+            raise NotFound(f"no revision {rev!r}") from e
+        return Snapshot(self.repo, commit)
+
+    def read(self, path: str, rev: str | None = None) -> bytes:
+        """Return a file's bytes at a revision, or raise NotFound."""
+        data = self.snapshot(rev).read(path)
+        if data is None:
+            raise NotFound(f"no file {path!r}" + (f" at {rev}" if rev else ""))
+        return data
+
+    def history(self, path: str) -> list[Revision]:
+        """Return the commits that changed a path, newest first."""
+        check_path(path)
+        head = self.head()
+        if head is None:
+            return []
+        revisions = []
+        for commit in self.repo.walk(head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME):
+            mine = Snapshot(self.repo, commit).blob_id(path)
+            parents = [Snapshot(self.repo, parent).blob_id(path) for parent in commit.parents]
+            if (not parents and mine is not None) or (parents and all(p != mine for p in parents)):
+                revisions.append(Revision(str(commit.id), commit.commit_time, commit.message.strip(), mine))
+        return revisions
+
+    def commit(self, prepare: Callable[[Snapshot], Changes], message: str | Callable[[], str], signer: CommitSigner) -> str:
+        """Apply the changes `prepare` computes from the current head in one signed commit.
+
+        Return the new commit's id, or the head's when `prepare` finds nothing to change.
+
+        `prepare` runs again on every retry, against the new head, so checks it makes
+        (sequence numbers, taken names) always hold for the commit that lands. The
+        message may be a function, called after `prepare`, when it names what was prepared.
+        """
+        for attempt in range(MAX_ATTEMPTS):
+            self._clear_stale_lock()
+            head = self.head()
+            snapshot = Snapshot(self.repo, head)
+            changes = prepare(snapshot)
+            if not changes:
+                return snapshot.id or ""
+            tree = self._build_tree(snapshot.tree, changes)
+            text = message() if callable(message) else message
+            oid = self._write_commit(tree, head, text, signer)
+            try:
+                if head is None:
+                    self.repo.references.create(BRANCH, oid)
+                else:
+                    ref = self.repo.references[BRANCH]
+                    if ref.target != head.id:
+                        raise pygit2.GitError("branch moved")
+                    ref.set_target(oid, text.splitlines()[0])
+                return str(oid)
+            except (pygit2.GitError, OSError, pygit2.AlreadyExistsError):
+                time.sleep(random.uniform(0, 0.002 * (1 + attempt)))
+        raise StoreError(f"could not move {BRANCH} after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+
+    def _write_commit(self, tree: pygit2.Oid, parent: pygit2.Commit | None, message: str, signer: CommitSigner) -> pygit2.Oid:
+        who = pygit2.Signature(signer.name, signer.email, int(time.time()), 0)
+        parents = [parent.id] if parent is not None else []
+        text = self.repo.create_commit_string(who, who, message, tree, parents)
+        signature = sshsig.sign(signer.pair, text.encode("utf-8"))
+        return self.repo.create_commit_with_signature(text, signature)
+
+    def _build_tree(self, base: pygit2.Tree | None, changes: Changes) -> pygit2.Oid:
+        nested: dict[str, object] = {}
+        for path, data in changes.items():
+            parts = check_path(path)
+            node = nested
+            for part in parts[:-1]:
+                child = node.setdefault(part, {})
+                if not isinstance(child, dict):
+                    raise BadInput(f"{path!r} conflicts with another change")
+                node = child
+            node[parts[-1]] = data
+        return self._write_level(base, nested)
+
+    def _write_level(self, base: pygit2.Tree | None, nested: dict[str, object]) -> pygit2.Oid:
+        """Rewrite only the trees along changed paths, so a commit costs O(depth), not O(size)."""
+        builder = self.repo.TreeBuilder(base) if base is not None else self.repo.TreeBuilder()
+        for name, change in nested.items():
+            existing = builder.get(name)
+            if isinstance(change, dict):
+                sub_base = self.repo[existing.id] if existing is not None and existing.type == pygit2.GIT_OBJECT_TREE else None
+                sub = self._write_level(sub_base, change)
+                if len(self.repo[sub]) == 0:
+                    if existing is not None:
+                        builder.remove(name)
+                else:
+                    builder.insert(name, sub, pygit2.GIT_FILEMODE_TREE)
+            elif change is None:
+                if existing is not None:
+                    builder.remove(name)
+            else:
+                builder.insert(name, self.repo.create_blob(change), pygit2.GIT_FILEMODE_BLOB)
+        return builder.write()
+
+    def _clear_stale_lock(self) -> None:
+        """Remove a branch lock left by a crashed writer; live writers hold it for milliseconds."""
+        lock = Path(self.repo.path) / (BRANCH + ".lock")
+        try:
+            if time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS:
+                lock.unlink()
+        except FileNotFoundError:
+            pass
+
+    def maintain(self) -> None:
+        """Let git pack loose objects when there are many (pygit2 never does)."""
+        subprocess.run(["git", "gc", "--auto", "--quiet"], cwd=self.repo.path, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})

@@ -1,0 +1,127 @@
+"""A read view of the co-op's repository at one commit, with pending changes laid over it.
+
+Checks of a new statement run against this view, so the same rules apply when a
+statement is accepted, when a commit is retried after a concurrent write, and
+when a verifier replays history.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from coop import canonical, statements
+from coop.errors import BadInput, IntegrityError, NotFound
+from coop.ids import check_id
+from coop.statements import KeyRecord, Statement
+from coop.store import Snapshot
+
+CHARTER_PATH = "coop.json"
+SEQ_DIR = "seq"
+
+
+def member_path(handle: str) -> str:
+    """Return where a member's record lives."""
+    return f"members/{check_id(handle, 'handle')}.json"
+
+
+def seq_path(handle: str) -> str:
+    """Return where the last sequence number of an author is kept."""
+    return f"{SEQ_DIR}/{check_id(handle, 'handle')}.json"
+
+
+class View:
+    """The repository as of one snapshot (None: before the first commit) plus changes not yet committed."""
+
+    def __init__(self, snapshot: Snapshot | None, pending: Mapping[str, bytes | None] | None = None) -> None:
+        self.snapshot = snapshot
+        self.pending: dict[str, bytes | None] = dict(pending or {})
+
+    def read(self, path: str) -> bytes | None:
+        """Return a file's bytes, pending changes first."""
+        if path in self.pending:
+            return self.pending[path]
+        return self.snapshot.read(path) if self.snapshot is not None else None
+
+    def list(self, directory: str) -> list[str]:
+        """List names in a directory, pending changes included."""
+        names = set(self.snapshot.list(directory)) if self.snapshot is not None else set()
+        prefix = directory.rstrip("/") + "/"
+        for path, data in self.pending.items():
+            if path.startswith(prefix) and "/" not in path[len(prefix):]:
+                name = path[len(prefix):]
+                if data is None:
+                    names.discard(name)
+                else:
+                    names.add(name)
+        return sorted(names)
+
+    def stage(self, changes: Mapping[str, bytes | None]) -> None:
+        """Lay more changes over the view (later statements in one commit see earlier ones)."""
+        self.pending.update(changes)
+
+    def body(self, path: str) -> Mapping[str, Any] | None:
+        """Return the body of the statement stored at a path (trusted: verified on entry)."""
+        raw = self.read(path)
+        if raw is None:
+            return None
+        return statements.parse(raw)[0]
+
+    def charter(self) -> Mapping[str, Any]:
+        """Return the body of the charter in force."""
+        body = self.body(CHARTER_PATH)
+        if body is None:
+            raise NotFound("this repository has no charter (coop.json)")
+        return body
+
+    @property
+    def origin(self) -> str:
+        """Return the co-op's log origin, which every statement must name."""
+        return self.charter()["origin"]
+
+    def member(self, handle: str) -> Mapping[str, Any] | None:
+        """Return a member record body, or None."""
+        return self.body(member_path(handle))
+
+    def require_member(self, handle: str) -> Mapping[str, Any]:
+        """Return a member record body or raise NotFound."""
+        record = self.member(handle)
+        if record is None:
+            raise NotFound(f"no member {handle!r}")
+        return record
+
+    def handles(self) -> list[str]:
+        """List every member handle."""
+        return [name[:-5] for name in self.list("members") if name.endswith(".json")]
+
+    def roles(self, handle: str) -> frozenset[str]:
+        """Return a member's roles, empty for someone unknown."""
+        record = self.member(handle)
+        return frozenset(record["roles"]) if record else frozenset()
+
+    def keys(self, author: str) -> Iterator[KeyRecord]:
+        """Yield the keys registered for an author: a member or a node."""
+        try:
+            record = self.member(author) or self.body(f"nodes/{check_id(author, 'author')}.json") or self.body(f"apps/{author}.json")
+        except BadInput:
+            return
+        for entry in (record or {}).get("keys", []):
+            yield KeyRecord.from_dict(entry)
+
+    def last_seq(self, author: str) -> int:
+        """Return the last sequence number the author used (0 if none)."""
+        raw = self.read(seq_path(author))
+        return canonical.decode(raw)["seq"] if raw else 0
+
+    def seq_change(self, statement: Statement, path: str) -> dict[str, bytes]:
+        """Return the change that records a statement as its author's latest."""
+        return {seq_path(statement.author): canonical.encode({"path": path, "seq": statement.seq})}
+
+    def verified(self, path: str) -> Statement:
+        """Return the statement at a path with its signature checked, or raise IntegrityError."""
+        raw = self.read(path)
+        if raw is None:
+            raise NotFound(f"no statement at {path!r}")
+        try:
+            return statements.verify(raw, origin=self.origin, keys=self.keys)
+        except Exception as e:
+            raise IntegrityError(f"{path}: {e}") from e

@@ -1,0 +1,33 @@
+"""Packaging for Coop: the kernel and its four areas, plus the `coop` console command."""
+from setuptools import setup
+
+RUNTIME = [
+    "flask>=3.0",
+    "peewee>=3.17",
+    "pygit2>=1.15",
+    "pynacl>=1.5",
+    "requests>=2.31",
+    "markdown>=3.5",
+    "rfc8785>=0.1.4",
+    "nh3>=0.2",
+    "confusables>=1.2",
+    "tomli-w>=1.0",
+    "waitress>=3.0",
+    "tqdm>=4.66",
+]
+
+TEST = [
+    "pytest>=8",
+    "hypothesis>=6.100",
+]
+
+setup(
+    name="coop",
+    version="0.1.0",
+    description="A git-backed platform for freelance collectives: signed statements, votes and a transparent ledger.",
+    packages=["coop", "ledger", "governance", "projects", "api"],
+    python_requires=">=3.11",
+    install_requires=RUNTIME,
+    extras_require={"test": TEST},
+    entry_points={"console_scripts": ["coop = api.cli:main"]},
+)
