@@ -14,7 +14,7 @@ import click
 from tqdm import tqdm
 
 from api import demo
-from api.node import create_node, managed_prefixes, open_node
+from api.node import create_node, open_node
 from coop import audit
 from coop.errors import CoopError
 from coop.keys import KDF_COSTS, PublicKey
@@ -146,7 +146,7 @@ def verify(ctx: Context, quiet: bool) -> None:
     total = len(list(node.store.repo.walk(node.store.head().id))) if node.store.head() else 0
     bar, step = progress(total, "verifying")
     with bar:
-        report = audit.verify_repository(node.store, node.registry, managed_prefixes(), step)
+        report = audit.verify_repository(node.store, node.registry, step)
     if not report:
         for problem in report.problems:
             click.echo(f"BAD {problem}", err=True)

@@ -55,7 +55,7 @@ def statement_order(message: str) -> list[str]:
     return [line[len(TRAILER):].strip() for line in message.splitlines() if line.startswith(TRAILER)]
 
 
-def verify_repository(store: GitStore, registry: Registry, managed: Sequence[str] = (),
+def verify_repository(store: GitStore, registry: Registry,
                       progress: Callable[[int], None] | None = None) -> Report:
     """Check every commit from the first to the head, then every area's whole-repository checks."""
     head = store.head()
@@ -67,7 +67,7 @@ def verify_repository(store: GitStore, registry: Registry, managed: Sequence[str
     for commit in commits:
         where = f"commit {str(commit.id)[:12]}"
         problems += [Problem(where, m) for m in check_commit_signature(store, commit)]
-        found, messages = check_commit_changes(store, registry, commit, managed)
+        found, messages = check_commit_changes(store, registry, commit, registry.managed())
         count += found
         problems += [Problem(where, m) for m in messages]
         if progress:

@@ -24,6 +24,8 @@ DEFAULT_RULES: dict[str, Any] = {
     "staffing_needs_proposal": False,
     "witnesses": [],
     "witness_quorum": 0,
+    # Basis points of each payment; the team shares what is left (see docs/ledger.md).
+    "split_policy": {"treasury_bp": 1000, "referral_bp": 500, "referral_months": 12, "liaison_bp": 500, "funds": {"learners": 300}},
 }
 
 

@@ -134,6 +134,10 @@ class KeyStore:
         self._passphrase = passphrase
         self._unlocked: dict[str, KeyPair] = {}
 
+    def sub(self, name: str) -> KeyStore:
+        """Return a key store in a subdirectory (keys of another role) sharing passphrase and cost."""
+        return KeyStore(self.directory / check_id(name, "key store"), self._passphrase, self.kdf_cost)
+
     def _path(self, handle: str) -> Path:
         return self.directory / f"{check_id(handle, 'identity')}.key"
 

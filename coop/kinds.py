@@ -17,6 +17,7 @@ from coop.view import View
 Changes = Mapping[str, bytes | None]
 Check = Callable[[Statement, View], Changes]
 RepositoryCheck = Callable[[View], Iterable[str]]
+Finish = Callable[[View], Changes]
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,20 @@ class Kind:
 
 @dataclass(frozen=True)
 class Area:
-    """What one package contributes to a node: kinds, index writers, whole-repository checks."""
+    """What one package contributes to a node.
+
+    `finish` runs once per commit after every statement is staged, for work that
+    depends on all of them and on keys only the writing node holds (the ledger
+    appends its tiles and signs a checkpoint). Paths under `managed` are written
+    that way and checked by the area's own `checks`, not by replaying statements.
+    """
 
     name: str
     kinds: Sequence[Kind] = ()
     indexers: Sequence[Any] = ()
     checks: Sequence[RepositoryCheck] = ()
-    demo: Callable[..., None] | None = None
+    finish: Finish | None = None
+    managed: Sequence[str] = ()
 
 
 @dataclass
@@ -69,6 +77,14 @@ class Registry:
     def indexers(self) -> list[Any]:
         """Return every area's index writers."""
         return [indexer for area in self.areas for indexer in area.indexers]
+
+    def finishers(self) -> list[Finish]:
+        """Return every area's once-per-commit finishing step."""
+        return [area.finish for area in self.areas if area.finish is not None]
+
+    def managed(self) -> tuple[str, ...]:
+        """Return the path prefixes areas write and check themselves."""
+        return tuple(prefix for area in self.areas for prefix in area.managed)
 
     def checks(self) -> list[RepositoryCheck]:
         """Return every area's whole-repository checks."""

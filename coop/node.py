@@ -101,6 +101,9 @@ class Node:
             receipts.clear()
             view = View(snapshot)
             receipts.extend(self._accept(raw, view) for raw in raws)
+            if any(r.created for r in receipts):
+                for finish in self.registry.finishers():
+                    view.stage(finish(view))
             return view.pending
 
         def describe() -> str:

@@ -1,0 +1,262 @@
+"""The books: ledger entries as statements, appended to the Merkle log, verified whole.
+
+Each entry is a signed statement stored once as a file (`ledger/entries/..`, so
+an entry id can be used only once) and once as a leaf of the log. The log's
+tiles and checkpoint are written by the node that keeps the log, in the same
+commit, and `verify_ledger` re-derives all of it from the entries alone.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from coop import canonical, statements
+from coop.charter import rules
+from coop.errors import BadInput, Conflict, CoopError, Forbidden, IntegrityError, Invalid, NotFound
+from coop.ids import check_id
+from coop.kinds import Area, Kind
+from coop.statements import Statement
+from coop.view import View
+from ledger import entries as E
+from ledger import log, merkle, tiles
+from ledger.note import Verifier, verify_checkpoint
+from ledger.splits import SplitPolicy
+
+LOG_TYPE = "coop.log/v1"
+LOG_PATH = "log.json"
+ENTRY_DIR = "ledger/entries/"
+
+Authorise = Callable[[View, E.Authorisation, Mapping[str, Any]], None]
+SplitCheck = Callable[[View, Mapping[str, Any], Mapping[str, Any]], None]
+
+
+def entry_path(entry_id: str) -> str:
+    """Return where an entry's statement file lives (sharded so no directory grows large)."""
+    check_id(entry_id, "entry id")
+    return f"{ENTRY_DIR}{hashlib.sha256(entry_id.encode()).hexdigest()[:2]}/{entry_id}.json"
+
+
+def policy_sha256(policy: Mapping[str, Any]) -> str:
+    """Return the content hash that names a split policy."""
+    return hashlib.sha256(canonical.encode(dict(policy))).hexdigest()
+
+
+def policy_in_force(view: View) -> tuple[SplitPolicy, str]:
+    """Return the split policy the charter names now, with its hash."""
+    record = rules(view)["split_policy"]
+    return SplitPolicy.from_dict(record), policy_sha256(record)
+
+
+def log_record(view: View) -> Mapping[str, Any] | None:
+    """Return the record naming the log key and its keeper, or None before the ledger exists."""
+    return view.body(LOG_PATH)
+
+
+def verifier(view: View) -> Verifier:
+    """Return the log's verifier key from the repository."""
+    record = log_record(view)
+    if record is None:
+        raise NotFound("this co-op has no ledger yet (no log.json)")
+    return Verifier.from_vkey(record["vkey"])
+
+
+def refuse_spending(view: View, authorisation: E.Authorisation, body: Mapping[str, Any]) -> None:
+    """Refuse all spending from common money: the default until governance can authorise it."""
+    raise Forbidden("no proposal process is configured to authorise spending from the treasury")
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What the ledger needs from the node and from the areas above it."""
+
+    signer: Callable[[View], log.LogSigner]
+    authorise: Authorise = refuse_spending
+    check_split: SplitCheck | None = None
+
+
+def leaf_hash_hex(raw: bytes) -> str:
+    """Return the hex RFC 6962 leaf hash of an entry."""
+    return merkle.leaf_hash(raw).hex()
+
+
+def check_split_reference(body: Mapping[str, Any], revenue_raw: bytes, view: View) -> Mapping[str, Any]:
+    """Check a split names the revenue entry exactly and uses the policy it names; return the revenue body."""
+    ref = body.get("revenue")
+    if not isinstance(ref, Mapping) or set(ref) != {"index", "leaf_hash", "id"}:
+        raise BadInput("a split names its revenue as {index, leaf_hash, id}")
+    if body["id"] != f"split-{ref['index']}":
+        raise Invalid(f"the split of revenue {ref['index']} must have id split-{ref['index']}")
+    if leaf_hash_hex(revenue_raw) != ref["leaf_hash"]:
+        raise Invalid(f"entry {ref['index']} does not have leaf hash {ref['leaf_hash']}")
+    revenue = statements.parse(revenue_raw)[0]
+    if revenue["type"] != E.REVENUE or revenue["id"] != ref["id"]:
+        raise Invalid(f"entry {ref['index']} is not the revenue {ref['id']}")
+    for field in ("client", "amount", "currency"):
+        if revenue[field] != body[field]:
+            raise Invalid(f"the split's {field} differs from the revenue's")
+    if policy_sha256(body["policy"]) != body.get("policy_sha256"):
+        raise Invalid("the split's policy does not match its policy_sha256")
+    return revenue
+
+
+def balances_now(view: View) -> E.Balances:
+    """Return balances after every entry in the log and every entry staged in the view."""
+    totals: E.Balances = {}
+    for _, raw in log.entries(view):
+        E.apply(totals, statements.parse(raw)[0])
+    for raw in staged_entries(view):
+        E.apply(totals, statements.parse(raw)[0])
+    return totals
+
+
+def staged_entries(view: View) -> list[bytes]:
+    """Return entries staged in the view but not yet in the log, in the order they were staged."""
+    base = view.snapshot
+    return [raw for path, raw in view.pending.items()
+            if path.startswith(ENTRY_DIR) and raw is not None and (base is None or base.read(path) is None)]
+
+
+def make_kind_check(hooks: Hooks) -> Callable[[Statement, View], dict[str, bytes | None]]:
+    """Return the check every ledger entry passes when it is accepted (or replayed)."""
+
+    def check(statement: Statement, view: View) -> dict[str, bytes | None]:
+        body = statement.body
+        if "member" not in view.roles(statement.author):
+            raise Forbidden(f"{statement.author!r} is not a member: only members record money")
+        if log_record(view) is None:
+            raise Forbidden("this co-op has no ledger yet")
+        if view.read(entry_path(body.get("id", ""))) is not None:
+            raise Conflict(f"entry id {body['id']!r} is already used")
+        postings = E.check_entry(body)
+        if body["type"] == E.SPLIT:
+            index = body["revenue"]["index"] if isinstance(body.get("revenue"), Mapping) else -1
+            if not isinstance(index, int) or not 0 <= index < log.size(view):
+                raise NotFound(f"no revenue entry at index {index}")
+            revenue = check_split_reference(body, log.entry_at(view, index), view)
+            policy, sha = policy_in_force(view)
+            if body["policy_sha256"] != sha:
+                raise Invalid(f"the split uses policy {body['policy_sha256'][:12]}, but the policy in force is {sha[:12]}")
+            if hooks.check_split is not None:
+                hooks.check_split(view, revenue, body)
+        if body["type"] == E.ASSERT:
+            E.apply(balances_now(view), body)
+        if E.money_leaving_common(postings):
+            hooks.authorise(view, E.Authorisation.from_dict(body["authorised_by"]), body)
+        return {}
+
+    return check
+
+
+def make_finish(hooks: Hooks) -> Callable[[View], dict[str, bytes | None]]:
+    """Return the once-per-commit step that appends staged entries to the log."""
+
+    def finish(view: View) -> dict[str, bytes | None]:
+        new = staged_entries(view)
+        if not new:
+            return {}
+        return log.append_changes(view, new, hooks.signer(view))
+
+    return finish
+
+
+def check_log_record(statement: Statement, view: View) -> dict[str, bytes | None]:
+    """Let the founder publish the log key once; the keeper changes later only by proposal."""
+    if "founder" not in view.roles(statement.author):
+        raise Forbidden("only the founder publishes the log key")
+    if view.read(LOG_PATH) is not None:
+        raise Forbidden("the log keeper changes only through a passed proposal")
+    key = Verifier.from_vkey(statement.body.get("vkey"))
+    if key.name != view.origin:
+        raise Invalid(f"the log key must be named after the origin {view.origin!r}")
+    if view.body(f"nodes/{check_id(statement.body.get('keeper'), 'keeper')}.json") is None:
+        raise NotFound(f"no node {statement.body.get('keeper')!r} to keep the log")
+    return {}
+
+
+def area(hooks: Hooks) -> Area:
+    """Return the ledger's contribution to a node."""
+    from ledger.index import LedgerIndexer
+
+    check = make_kind_check(hooks)
+    kinds = [Kind(t, lambda s: entry_path(s.body.get("id", "")), check, f"Ledger entry {t}") for t in E.TYPES]
+    kinds.append(Kind(LOG_TYPE, lambda s: LOG_PATH, check_log_record, "The log's verifier key and the node that keeps it."))
+    return Area("ledger", kinds=kinds, indexers=(LedgerIndexer(),), checks=(lambda v: verify_ledger(v, hooks),),
+                finish=make_finish(hooks), managed=(log.TILE_DIR, log.CHECKPOINT))
+
+
+def verify_ledger(view: View, hooks: Hooks | None = None, progress: Callable[[int], None] | None = None) -> list[str]:
+    """Re-check the whole ledger from the repository; return every problem found."""
+    if log_record(view) is None:
+        return [] if view.read(log.CHECKPOINT) is None else ["ledger files exist but log.json does not"]
+    data = view.read(log.CHECKPOINT)
+    if data is None:
+        return [f"entry file {p} is not in the log" for p in _entry_files(view)]
+    try:
+        verified = verify_checkpoint(data, verifier(view), view.origin)
+    except CoopError as e:
+        return [f"ledger/checkpoint: {e}"]
+    problems: list[str] = []
+    leaves: list[bytes] = []
+    totals: E.Balances = {}
+    seen: set[str] = set()
+    try:
+        for index, raw in log.entries(view, 0, verified.checkpoint.size):
+            leaves.append(merkle.leaf_hash(raw))
+            try:
+                _verify_entry(view, index, raw, seen, totals, hooks)
+            except CoopError as e:
+                problems.append(f"ledger entry {index}: {e}")
+            if progress:
+                progress(1)
+    except CoopError as e:
+        return problems + [f"ledger bundles: {e}"]
+    problems += _compare_tiles(view, leaves)
+    if merkle.root(leaves) != verified.checkpoint.root:
+        problems.append("ledger: the entries do not hash to the checkpoint's root")
+    stray = set(_entry_files(view)) - {entry_path(i) for i in seen}
+    problems += [f"entry file {p} is not in the log" for p in sorted(stray)]
+    return problems
+
+
+def _verify_entry(view: View, index: int, raw: bytes, seen: set[str], totals: E.Balances, hooks: Hooks | None) -> None:
+    statement = statements.verify(raw, origin=view.origin, keys=view.keys)
+    body = statement.body
+    if body["type"] not in E.TYPES:
+        raise Invalid(f"{body['type']} is not a ledger entry type")
+    postings = E.check_entry(body)
+    if body["id"] in seen:
+        raise Conflict(f"entry id {body['id']} appears twice")
+    seen.add(body["id"])
+    if view.read(entry_path(body["id"])) != raw:
+        raise IntegrityError(f"entry file for {body['id']} differs from the log's entry")
+    if body["type"] == E.SPLIT:
+        ref = body["revenue"]
+        if not isinstance(ref.get("index"), int) or not 0 <= ref["index"] < index:
+            raise Invalid("a split must follow the revenue it splits")
+        check_split_reference(body, log.entry_at(view, ref["index"]), view)
+    if E.money_leaving_common(postings) and hooks is not None:
+        hooks.authorise(view, E.Authorisation.from_dict(body["authorised_by"]), body)
+    E.apply(totals, body)
+
+
+def _compare_tiles(view: View, leaves: list[bytes]) -> list[str]:
+    def no_old_tiles(path: str) -> bytes:
+        raise RuntimeError(f"rebuilding tiles from size 0 should read no tile, asked for {path}")
+
+    expected = tiles.tile_updates(0, leaves, no_old_tiles)
+    return [f"{log.PREFIX}{path}: does not match the entries" for path, data in sorted(expected.items())
+            if view.read(log.PREFIX + path) != data]
+
+
+def _entry_files(view: View) -> Iterator[str]:
+    for shard in view.list(ENTRY_DIR.rstrip("/")):
+        for name in view.list(ENTRY_DIR + shard):
+            yield f"{ENTRY_DIR}{shard}/{name}"
+
+
+def entry_bodies(view: View) -> Iterable[tuple[int, Mapping[str, Any], bytes]]:
+    """Yield (index, body, raw) of every entry in the log, in order."""
+    for index, raw in log.entries(view):
+        yield index, statements.parse(raw)[0], raw

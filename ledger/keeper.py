@@ -1,0 +1,39 @@
+"""The log keeper: the node that holds the log key, separate from every member's key."""
+from __future__ import annotations
+
+from coop.errors import Forbidden, NotFound
+from coop.keys import KeyStore
+from coop.node import Node, Receipt
+from coop.view import View
+from ledger.book import LOG_TYPE, log_record
+from ledger.log import LogSigner
+from ledger.note import Signer
+
+KEY_STORE = "log"
+STATE_FILE = "ledger-signer.json"
+
+
+def log_keys(node: Node) -> KeyStore:
+    """Return the key store that holds this node's log key."""
+    return node.keys.sub(KEY_STORE)
+
+
+def signer(node: Node, view: View) -> LogSigner:
+    """Return the log signer if this node keeps the log, else refuse."""
+    record = log_record(view)
+    if record is None or record["keeper"] != node.name:
+        keeper = record["keeper"] if record else "nobody yet"
+        raise Forbidden(f"this node ({node.name}) does not keep the log; {keeper} does: send ledger entries there")
+    try:
+        pair = log_keys(node).unlock(node.name)
+    except NotFound as e:
+        raise Forbidden(f"this node is named keeper but holds no log key: {e}") from e
+    return LogSigner(Signer(view.origin, pair.seed), node.home / STATE_FILE)
+
+
+def setup(node: Node, founder: str | None = None) -> Receipt:
+    """Create the log key on this node and publish its verifier key, signed by the founder."""
+    keys = log_keys(node)
+    pair = keys.unlock(node.name) if keys.has(node.name) else keys.create(node.name)
+    vkey = Signer(node.origin, pair.seed).verifier.to_vkey()
+    return node.write(LOG_TYPE, {"vkey": vkey, "keeper": node.name}, founder)

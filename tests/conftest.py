@@ -1,0 +1,39 @@
+"""Shared fixtures: a fresh node in a temporary directory, with real git and real keys."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.node import create_node
+from coop.node import Node
+
+PASSPHRASE = "test passphrase"
+ORIGIN = "coop.example/test"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep tests away from the developer's COOP_* settings; keys use the cheapest KDF."""
+    for name in ("COOP_HOME", "COOP_IDENTITY", "COOP_DATABASE_URL", "COOP_NODE_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COOP_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("COOP_KDF_COST", "min")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """Return a data directory for a node that does not exist yet."""
+    return tmp_path / "node"
+
+
+@pytest.fixture
+def node(home: Path) -> Iterator[Node]:
+    """Return a fresh node: founder alice, members bob (mentor) and carol, learner dan."""
+    created = create_node({"home": str(home)}, "Test Co-op", ORIGIN, "alice")
+    created.add_member("bob", ["member", "mentor"], ["python", "web"])
+    created.add_member("carol", ["member"], ["design"])
+    created.add_member("dan", ["learner"], ["html"], author="bob")
+    yield created
+    created.index.db.close()
