@@ -58,9 +58,11 @@ class LedgerIndexer:
         if raw is None or not path.startswith(BUNDLES):
             return
         number, width = bundle_number(path)
+        first = number * tiles.TILE_WIDTH
+        known = {i for (i,) in EntryRow.select(EntryRow.index).where(EntryRow.index.between(first, first + width - 1)).tuples()}
         for offset, entry in enumerate(tiles.decode_bundle(raw, width)):
-            index = number * tiles.TILE_WIDTH + offset
-            if EntryRow.get_or_none(EntryRow.index == index) is not None:
+            index = first + offset
+            if index in known:
                 continue
             body = statements.parse(entry)[0]
             EntryRow.create(index=index, entry_id=body["id"], type=body["type"], author=body["author"], created=body["created"],

@@ -18,7 +18,15 @@ LeafIndex = int
 GetHash = Callable[[int, int], Hash]
 
 HASH_SIZE = 32
+MAX_TREE_SIZE = 2**64 - 1
 EMPTY_ROOT: Hash = hashlib.sha256(b"").digest()
+
+
+def check_int(value: object, what: str, low: int = 0, high: int = MAX_TREE_SIZE) -> int:
+    """Return value if it is an int (not a bool) in low..high, by default a uint64 tree size or index, else raise BadInput."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise BadInput(f"{what} must be an integer in {low}..{high}, got {value!r}")
+    return value
 
 
 def leaf_hash(entry: bytes) -> Hash:
@@ -77,8 +85,7 @@ class CompactRange:
     hashes: tuple[Hash, ...] = ()
 
     def __post_init__(self) -> None:
-        if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
-            raise BadInput(f"tree size must be a non-negative integer, got {self.size!r}")
+        check_int(self.size, "tree size")
         if len(self.hashes) != self.size.bit_count():
             raise BadInput(f"a tree of size {self.size} has {self.size.bit_count()} perfect subtrees, got {len(self.hashes)}")
         if any(len(h) != HASH_SIZE for h in self.hashes):

@@ -6,8 +6,7 @@ recomputes them and compares with the postings recorded in the entry.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Any
 
 from coop.errors import BadInput, Invalid
@@ -60,32 +59,39 @@ def allocate(amount: MinorUnits, weights: Mapping[str, int]) -> dict[str, MinorU
 
 @dataclass(frozen=True)
 class SplitPolicy:
-    """How revenue is shared: fixed basis points for the treasury, referral, liaison and funds; the team gets the rest."""
+    """How revenue is shared: fixed basis points for the treasury, referral, liaison and funds; the team gets the rest.
+
+    Funds are given as a mapping of name to basis points and kept as sorted
+    (name, basis points) pairs, so a policy is immutable, hashable and picklable.
+    """
 
     treasury_bp: BasisPoints = 0
     referral_bp: BasisPoints = 0
     referral_months: int | None = None
     liaison_bp: BasisPoints = 0
-    funds: Mapping[str, BasisPoints] = field(default_factory=dict, hash=False)
+    funds: tuple[tuple[str, BasisPoints], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("treasury_bp", "referral_bp", "liaison_bp"):
             _check_count(getattr(self, name), name)
         if self.referral_months is not None and _check_count(self.referral_months, "referral_months") == 0:
             raise BadInput("referral_months must be at least 1, or absent for a referral share without end")
-        if not isinstance(self.funds, Mapping):
+        pairs = tuple(self.funds.items()) if isinstance(self.funds, Mapping) else self.funds
+        if not isinstance(pairs, tuple) or not all(isinstance(pair, tuple) and len(pair) == 2 for pair in pairs):
             raise BadInput("funds must map fund names to basis points")
-        for name, bp in self.funds.items():
+        for name, bp in pairs:
             check_id(name, "fund name")
             _check_count(bp, f"basis points of fund {name!r}")
-        object.__setattr__(self, "funds", MappingProxyType(dict(sorted(self.funds.items()))))
+        if len(dict(pairs)) != len(pairs):
+            raise BadInput("a fund is named twice")
+        object.__setattr__(self, "funds", tuple(sorted(pairs)))
         if self.fixed_bp > WHOLE:
             raise Invalid(f"fixed shares total {self.fixed_bp} basis points, more than {WHOLE}")
 
     @property
     def fixed_bp(self) -> BasisPoints:
         """Return the basis points taken before the team's share."""
-        return self.treasury_bp + self.referral_bp + self.liaison_bp + sum(self.funds.values())
+        return self.treasury_bp + self.referral_bp + self.liaison_bp + sum(bp for _, bp in self.funds)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SplitPolicy:
@@ -140,7 +146,7 @@ def compute_split(
     """
     check_currency(currency)
     _check_team(team_shares)
-    roles: dict[str, BasisPoints] = {f"fund:{name}": bp for name, bp in policy.funds.items()}
+    roles: dict[str, BasisPoints] = {f"fund:{name}": bp for name, bp in policy.funds}
     roles["treasury"] = policy.treasury_bp
     roles["referral"] = policy.referral_bp if referrer is not None and referral_active else 0
     roles["liaison"] = policy.liaison_bp if liaison is not None else 0
@@ -148,7 +154,7 @@ def compute_split(
     by_role = allocate(amount, roles)
 
     shares = [(TREASURY, by_role["treasury"])]
-    shares += [(fund_account(name), by_role[f"fund:{name}"]) for name in policy.funds]
+    shares += [(fund_account(name), by_role[f"fund:{name}"]) for name, _ in policy.funds]
     shares += [(member_account(handle), by_role[role]) for handle, role in ((referrer, "referral"), (liaison, "liaison")) if handle is not None]
     shares += [(member_account(handle), part) for handle, part in allocate(by_role["team"], team_shares).items()]
     totals: dict[Account, MinorUnits] = {}

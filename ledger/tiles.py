@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from coop.errors import BadInput, IntegrityError
-from ledger.merkle import HASH_SIZE, Hash, root
+from ledger.merkle import HASH_SIZE, Hash, check_int, root
 
 ReadFile = Callable[[str], bytes]
 
@@ -22,8 +22,7 @@ MAX_ENTRY_SIZE = 0xFFFF
 
 def _index_path(index: int) -> str:
     """Encode a tile index in zero-padded groups of three digits, all but the last prefixed x."""
-    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-        raise BadInput(f"tile index must be a non-negative integer, got {index!r}")
+    check_int(index, "tile index")
     groups = [f"{index % 1000:03d}"]
     index //= 1000
     while index:
@@ -33,15 +32,13 @@ def _index_path(index: int) -> str:
 
 
 def _width_suffix(width: int) -> str:
-    if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= TILE_WIDTH:
-        raise BadInput(f"tile width must be 1..{TILE_WIDTH}, got {width!r}")
+    check_int(width, "tile width", 1, TILE_WIDTH)
     return "" if width == TILE_WIDTH else f".p/{width}"
 
 
 def tile_path(level: int, index: int, width: int = TILE_WIDTH) -> str:
     """Return the path of a hash tile, with `.p/<W>` when it is partial."""
-    if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= MAX_LEVEL:
-        raise BadInput(f"tile level must be 0..{MAX_LEVEL}, got {level!r}")
+    check_int(level, "tile level", 0, MAX_LEVEL)
     return f"tile/{level}/{_index_path(index)}{_width_suffix(width)}"
 
 
@@ -110,6 +107,7 @@ def tile_updates(old_size: int, leaf_hashes: Sequence[Hash], read_tile: ReadFile
     each level is written but never hashed upwards. Reads at most one existing
     partial tile per level.
     """
+    check_int(old_size, "tree size")
     if any(len(h) != HASH_SIZE for h in leaf_hashes):
         raise BadInput("every leaf hash must be 32 bytes")
     files: dict[str, bytes] = {}
@@ -126,7 +124,7 @@ def tile_updates(old_size: int, leaf_hashes: Sequence[Hash], read_tile: ReadFile
 
 def bundle_updates(old_size: int, entries: Sequence[bytes], read_bundle: ReadFile) -> dict[str, bytes]:
     """Return the entry bundles (path -> bytes) that change when entries are appended to a log of old_size."""
-    groups = _regroup(old_size, entries, partial(_read_bundle_entries, read_bundle))
+    groups = _regroup(check_int(old_size, "log size"), entries, partial(_read_bundle_entries, read_bundle))
     return {bundle_path(index, len(group)): encode_bundle(group) for index, group in groups}
 
 
