@@ -7,46 +7,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
-from tqdm import tqdm
 
 from api import demo
+from api.context import Context, pass_ctx, progress
+from api.ledger_cli import ledger
 from api.node import create_node, open_node
 from coop import audit
 from coop.errors import CoopError
 from coop.keys import KDF_COSTS, PublicKey
-from coop.node import Node
 from coop.statements import KeyRecord
 from coop.ids import normalise_handle
 from coop.index import MemberRow
-
-
-class Context:
-    """What every command needs: the settings from the group's options, and the node once opened."""
-
-    def __init__(self, home: str | None, identity: str | None) -> None:
-        self.overrides = {"home": home, "identity": identity}
-        self._node: Node | None = None
-
-    @property
-    def node(self) -> Node:
-        """Open the node (once) and bring its index up to date."""
-        if self._node is None:
-            self._node = open_node(self.overrides)
-            self._node.refresh()
-        return self._node
-
-
-pass_ctx = click.make_pass_decorator(Context)
-
-
-def progress(total: int, what: str) -> tuple[tqdm, Callable[[int], None]]:
-    """Return a progress bar on stderr and the callback that advances it."""
-    bar = tqdm(total=total, desc=what, unit=" commits", file=sys.stderr, disable=None, leave=False)
-    return bar, bar.update
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -205,6 +179,9 @@ def serve(ctx: Context, listen: str | None) -> None:
     host, _, port = address.rpartition(":")
     click.echo(f"Coop is serving {node.view().charter()['name']!r} at http://{address}/", err=True)
     waitress.serve(create_app(node), host=host, port=int(port), threads=node.config["threads"], ident="coop")
+
+
+cli.add_command(ledger)
 
 
 def main() -> None:

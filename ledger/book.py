@@ -182,7 +182,7 @@ def area(hooks: Hooks) -> Area:
     check = make_kind_check(hooks)
     kinds = [Kind(t, lambda s: entry_path(s.body.get("id", "")), check, f"Ledger entry {t}") for t in E.TYPES]
     kinds.append(Kind(LOG_TYPE, lambda s: LOG_PATH, check_log_record, "The log's verifier key and the node that keeps it."))
-    return Area("ledger", kinds=kinds, indexers=(LedgerIndexer(),), checks=(lambda v: verify_ledger(v, hooks),),
+    return Area("ledger", kinds=kinds, indexers=(LedgerIndexer(),), checks=(lambda view, progress=None: verify_ledger(view, hooks, progress),),
                 finish=make_finish(hooks), managed=(log.TILE_DIR, log.CHECKPOINT))
 
 

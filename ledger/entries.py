@@ -20,7 +20,7 @@ from typing import Any
 
 from coop.errors import BadInput, Invalid
 from coop.ids import check_id
-from ledger.money import CurrencyCode, MinorUnits, check_amount, check_currency
+from ledger.money import CurrencyCode, MinorUnits, check_amount, check_currency, to_decimal
 from ledger.splits import TREASURY, SplitPolicy, compute_split, fund_account, member_account
 
 PREFIX = "coop.ledger."
@@ -210,7 +210,8 @@ def apply(balances: Balances, body: Mapping[str, Any]) -> None:
         key = (body["account"], body["currency"])
         actual = balances.get(key, 0)
         if actual != body["amount"]:
-            raise Invalid(f"balance assertion {body['id']}: {body['account']} holds {actual} {body['currency']}, not {body['amount']}")
+            held, claimed = to_decimal(actual, body["currency"]), to_decimal(body["amount"], body["currency"])
+            raise Invalid(f"balance assertion {body['id']}: {body['account']} holds {held} {body['currency']}, not {claimed}")
         return
     for account, amount, currency in postings_of(body):
         balances[(account, currency)] = balances.get((account, currency), 0) + amount

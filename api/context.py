@@ -1,0 +1,37 @@
+"""What every `coop` subcommand shares: the options of the group, the opened node, progress bars."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import click
+from tqdm import tqdm
+
+from api.node import open_node
+from coop.node import Node
+
+
+class Context:
+    """What every command needs: the settings from the group's options, and the node once opened."""
+
+    def __init__(self, home: str | None, identity: str | None) -> None:
+        self.overrides = {"home": home, "identity": identity}
+        self.identity = identity
+        self._node: Node | None = None
+
+    @property
+    def node(self) -> Node:
+        """Open the node (once) and bring its index up to date."""
+        if self._node is None:
+            self._node = open_node(self.overrides)
+            self._node.refresh()
+        return self._node
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def progress(total: int, what: str, unit: str = " commits") -> tuple[tqdm, Callable[[int], None]]:
+    """Return a progress bar on stderr (shown only on a terminal) and the callback that advances it."""
+    bar = tqdm(total=total, desc=what, unit=unit, file=sys.stderr, disable=None, leave=False)
+    return bar, bar.update

@@ -1,0 +1,276 @@
+"""`coop ledger ...`: record money, show balances, verify the books, prove and export them."""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from api.context import Context, pass_ctx, progress
+from coop.errors import BadInput, NotFound
+from coop.ids import check_id
+from coop.view import View
+from ledger import book, log
+from ledger import entries as E
+from ledger.index import EntryRow
+from ledger.money import check_currency, from_decimal, to_decimal
+from ledger.note import verify_tlog_proof
+
+
+def new_id(prefix: str) -> str:
+    """Return a fresh entry id such as rev-3f9a1c2e."""
+    return f"{prefix}-{secrets.token_hex(4)}"
+
+
+def proposal_reference(view: View, proposal: str) -> dict[str, str]:
+    """Return {proposal, sha256} naming the exact version of a proposal that authorises spending."""
+    path = f"proposals/{check_id(proposal, 'proposal id')}/proposal.json"
+    raw = view.read(path)
+    if raw is None:
+        raise NotFound(f"no proposal {proposal!r}")
+    return {"proposal": proposal, "sha256": hashlib.sha256(raw).hexdigest()}
+
+
+def record(ctx: Context, kind: str, fields: dict[str, Any]) -> None:
+    """Sign and append one entry as the acting identity; print where it landed."""
+    node = ctx.node
+    receipt = node.write(kind, E.with_postings(kind, fields), ctx.identity)
+    row = node.index.query(lambda: EntryRow.get_or_none(EntryRow.entry_id == fields["id"]))
+    where = f"entry {row.index}" if row is not None else receipt.path
+    click.echo(f"recorded {fields['id']} as {where} (commit {receipt.commit[:12]})")
+
+
+@click.group()
+def ledger() -> None:
+    """The co-op's books: a signed, append-only Merkle log anyone can verify."""
+
+
+@ledger.command("record-revenue")
+@click.argument("amount")
+@click.argument("currency")
+@click.option("--client", required=True, help="Client id the money came from.")
+@click.option("--project", help="Project id, if any.")
+@click.option("--account", required=True, help="Where it arrived, e.g. wise-eur, bank, mpesa.")
+@click.option("--id", "entry_id", help="Entry id (default: a fresh rev-xxxxxxxx).")
+@pass_ctx
+def record_revenue(ctx: Context, amount: str, currency: str, client: str, project: str | None, account: str, entry_id: str | None) -> None:
+    """Record revenue received, e.g. `coop ledger record-revenue 1500.00 EUR --client acme --account wise-eur`."""
+    currency = check_currency(currency.upper())
+    record(ctx, E.REVENUE, {"id": entry_id or new_id("rev"), "client": check_id(client, "client"), "project": project,
+                            "amount": from_decimal(amount, currency), "currency": currency, "account": account})
+
+
+def parse_team(text: str) -> dict[str, int]:
+    """Parse `alice:5000,bob:5000` into handles and basis points."""
+    team: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        handle, _, bp = part.partition(":")
+        if not bp.isdigit():
+            raise BadInput(f"team member {part!r} must be HANDLE:BASIS_POINTS, e.g. alice:5000")
+        team[check_id(handle, "team member")] = int(bp)
+    return team
+
+
+@ledger.command()
+@click.argument("index", type=int)
+@click.option("--team", required=True, help="Team shares in basis points, e.g. alice:5000,bob:5000 (sum 10000).")
+@click.option("--referrer", help="Member who brought the client in.")
+@click.option("--referral-expired", is_flag=True, help="The referral share has run out: it goes to the team.")
+@click.option("--liaison", help="Member who talked to the client.")
+@pass_ctx
+def split(ctx: Context, index: int, team: str, referrer: str | None, referral_expired: bool, liaison: str | None) -> None:
+    """Split the revenue entry at INDEX by the policy in force."""
+    view = ctx.node.view()
+    raw = log.entry_at(view, index)
+    revenue = book.statements.parse(raw)[0]
+    policy, sha = book.policy_in_force(view)
+    fields = E.split_fields(index, book.leaf_hash_hex(raw), revenue, policy, sha, parse_team(team), referrer, not referral_expired, liaison)
+    record(ctx, E.SPLIT, fields)
+
+
+@ledger.command()
+@click.argument("member")
+@click.argument("amount")
+@click.argument("currency")
+@click.option("--account", required=True, help="Where the money leaves from, e.g. wise-eur.")
+@click.option("--method", type=click.Choice(E.PAYOUT_METHODS), required=True, help="How it is paid.")
+@click.option("--fee", default="0", show_default=True, help="Fee taken on the way, in CURRENCY (borne by the member).")
+@click.option("--arrived", help="What reached the member, e.g. '21500 SYP' or '212.34 USD' (default: AMOUNT - FEE).")
+@click.option("--rate", default="1", show_default=True, help="Units of the arrived currency per unit paid, e.g. 1.0834.")
+@click.option("--id", "entry_id", help="Entry id (default: a fresh pay-xxxxxxxx).")
+@pass_ctx
+def payout(ctx: Context, member: str, amount: str, currency: str, account: str, method: str, fee: str, arrived: str | None, rate: str, entry_id: str | None) -> None:
+    """Pay a member what the co-op holds for them, with the fee and exchange rate."""
+    currency = check_currency(currency.upper())
+    minor, fee_minor = from_decimal(amount, currency), from_decimal(fee, currency)
+    if arrived:
+        value, _, arrived_currency = arrived.partition(" ")
+        arrived_currency = check_currency(arrived_currency.upper())
+        got = {"amount": from_decimal(value, arrived_currency), "currency": arrived_currency}
+    else:
+        got = {"amount": minor - fee_minor, "currency": currency}
+    record(ctx, E.PAYOUT, {"id": entry_id or new_id("pay"), "member": check_id(member, "member"), "amount": minor, "currency": currency,
+                           "account": account, "method": method, "fee": fee_minor, "arrived": got, "rate": rate})
+
+
+@ledger.command()
+@click.argument("amount")
+@click.argument("currency")
+@click.option("--account", required=True, help="Where the money leaves from.")
+@click.option("--category", required=True, help="e.g. hosting, tools, training.")
+@click.option("--description", required=True, help="What it was for.")
+@click.option("--proposal", required=True, help="Id of the passed proposal that authorised it.")
+@click.option("--id", "entry_id", help="Entry id (default: a fresh exp-xxxxxxxx).")
+@pass_ctx
+def expense(ctx: Context, amount: str, currency: str, account: str, category: str, description: str, proposal: str, entry_id: str | None) -> None:
+    """Spend from the treasury, naming the passed proposal that authorised it."""
+    currency = check_currency(currency.upper())
+    record(ctx, E.EXPENSE, {"id": entry_id or new_id("exp"), "amount": from_decimal(amount, currency), "currency": currency,
+                            "account": account, "category": category, "description": description,
+                            "authorised_by": proposal_reference(ctx.node.view(), proposal)})
+
+
+@ledger.command()
+@click.argument("amount")
+@click.argument("currency")
+@click.option("--from", "source", required=True, help="Account the value leaves (treasury, fund:NAME, member:H or assets:W).")
+@click.option("--to", "target", required=True, help="Account it goes to (same family as --from).")
+@click.option("--proposal", help="Passed proposal authorising it (needed when it leaves treasury or a fund).")
+@click.option("--id", "entry_id", help="Entry id (default: a fresh tr-xxxxxxxx).")
+@pass_ctx
+def transfer(ctx: Context, amount: str, currency: str, source: str, target: str, proposal: str | None, entry_id: str | None) -> None:
+    """Move value between two places (assets) or two owners (treasury, funds, members)."""
+    currency = check_currency(currency.upper())
+    fields: dict[str, Any] = {"id": entry_id or new_id("tr"), "amount": from_decimal(amount, currency), "currency": currency,
+                              "from": source, "to": target}
+    if proposal:
+        fields["authorised_by"] = proposal_reference(ctx.node.view(), proposal)
+    record(ctx, E.TRANSFER, fields)
+
+
+@ledger.command("assert-balance")
+@click.argument("account")
+@click.argument("amount")
+@click.argument("currency")
+@click.option("--id", "entry_id", help="Entry id (default: a fresh chk-xxxxxxxx).")
+@pass_ctx
+def assert_balance(ctx: Context, account: str, amount: str, currency: str, entry_id: str | None) -> None:
+    """Record that ACCOUNT holds exactly AMOUNT now (refused if it does not)."""
+    currency = check_currency(currency.upper())
+    record(ctx, E.ASSERT, {"id": entry_id or new_id("chk"), "account": account, "amount": from_decimal(amount, currency), "currency": currency})
+
+
+@ledger.command()
+@click.argument("index", type=int, required=False)
+@click.option("--last", default=20, show_default=True, help="How many recent entries to list.")
+@pass_ctx
+def show(ctx: Context, index: int | None, last: int) -> None:
+    """Show one entry in full, or list the most recent ones."""
+    view = ctx.node.view()
+    if index is not None:
+        click.echo(json.dumps(json.loads(log.entry_at(view, index)), indent=2, ensure_ascii=False))
+        return
+    size = log.size(view)
+    for i, raw in log.entries(view, max(0, size - last)):
+        body = book.statements.parse(raw)[0]
+        amount = f"{to_decimal(body['amount'], body['currency'])} {body['currency']}" if "currency" in body else ""
+        click.echo(f"{i:>6}  {body['created'][:10]}  {body['type'].removeprefix(E.PREFIX).split('/')[0]:<8} {body['id']:<20} {amount:>16}  by {body['author']}")
+
+
+def signed_balances(view: View) -> dict[tuple[str, str], int]:
+    """Return balances as a person reads them: what each owner is owed, what each place holds."""
+    return {key: (-amount if not key[0].startswith("assets:") else amount) for key, amount in book.balances_now(view).items()}
+
+
+@ledger.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (raw postings' sums) instead of a table.")
+@pass_ctx
+def balances(ctx: Context, as_json: bool) -> None:
+    """Balances per member, treasury, fund, client and place, per currency."""
+    view = ctx.node.view()
+    if as_json:
+        totals = book.balances_now(view)
+        click.echo(json.dumps([{"account": a, "currency": c, "amount": n} for (a, c), n in sorted(totals.items())], indent=2))
+        return
+    groups = [("Owed to members", "member:"), ("Treasury and funds", ("treasury", "fund:")), ("Waiting to be split", "income:"), ("Held at", "assets:")]
+    for title, prefix in groups:
+        rows = [(a, c, n) for (a, c), n in sorted(signed_balances(view).items()) if a.startswith(prefix) and n]
+        if rows:
+            click.echo(title)
+            for account, currency, amount in rows:
+                click.echo(f"  {account:<28} {to_decimal(amount, currency):>14} {currency}")
+
+
+@ledger.command()
+@pass_ctx
+def verify(ctx: Context) -> None:
+    """Re-check every entry, tile and the checkpoint from the repository alone."""
+    node = ctx.node
+    view = node.view()
+    area = next(a for a in node.registry.areas if a.name == "ledger")
+    bar, step = progress(log.size(view), "verifying ledger", " entries")
+    with bar:
+        problems = [p for check in area.checks for p in check(view, step)]
+    if problems:
+        for problem in problems:
+            click.echo(f"BAD {problem}", err=True)
+        raise SystemExit(f"ledger verification failed: first bad object: {problems[0]}")
+    click.echo(f"ok: {log.size(view)} entries, tiles and checkpoint verified")
+
+
+@ledger.command()
+@click.argument("index", type=int)
+@pass_ctx
+def prove(ctx: Context, index: int) -> None:
+    """Write the c2sp.org/tlog-proof receipt of entry INDEX (entry included) to stdout."""
+    sys.stdout.buffer.write(log.receipt(ctx.node.view(), index).to_bytes())
+
+
+@ledger.command("check-proof")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--vkey", required=True, help="The log's verifier key (`coop ledger vkey`).")
+@click.option("--origin", help="The log origin (default: the key's name).")
+def check_proof(file: Path, vkey: str, origin: str | None) -> None:
+    """Verify a receipt offline, with nothing but the log's verifier key."""
+    from ledger.note import TlogProof, Verifier
+
+    data = file.read_bytes()
+    proof = TlogProof.from_bytes(data)
+    if proof.extra is None:
+        raise BadInput("this receipt does not carry its entry (no extra line)")
+    key = Verifier.from_vkey(vkey)
+    checkpoint = verify_tlog_proof(data, proof.extra, key, origin or key.name).checkpoint
+    body = json.loads(proof.extra)["body"]
+    click.echo(f"ok: entry {proof.index} ({body['id']}, {body['type']}) is in the log of {checkpoint.origin} at size {checkpoint.size}")
+
+
+@ledger.command()
+@pass_ctx
+def checkpoint(ctx: Context) -> None:
+    """Print the current signed checkpoint."""
+    data = ctx.node.view().read(log.CHECKPOINT)
+    if data is None:
+        raise NotFound("the ledger is empty: no checkpoint yet")
+    sys.stdout.write(data.decode("utf-8"))
+
+
+@ledger.command()
+@pass_ctx
+def vkey(ctx: Context) -> None:
+    """Print the log's verifier key (publish it; receipts are checked against it)."""
+    click.echo(book.verifier(ctx.node.view()).to_vkey())
+
+
+@ledger.command()
+@click.option("--format", "fmt", type=click.Choice(["hledger", "beancount"]), required=True, help="Journal format.")
+@pass_ctx
+def export(ctx: Context, fmt: str) -> None:
+    """Write the books as an hledger or beancount journal to stdout."""
+    from ledger.export import to_beancount, to_hledger  # loaded only for this command
+
+    bodies = [(index, body) for index, body, _ in book.entry_bodies(ctx.node.view())]
+    click.echo((to_hledger if fmt == "hledger" else to_beancount)(bodies), nl=False)
