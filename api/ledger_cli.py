@@ -211,7 +211,7 @@ def verify(ctx: Context) -> None:
     """Re-check every entry, tile and the checkpoint from the repository alone."""
     node = ctx.node
     view = node.view()
-    area = next(a for a in node.registry.areas if a.name == "ledger")
+    area = node.registry.area("ledger")
     bar, step = progress(log.size(view), "verifying ledger", " entries")
     with bar:
         problems = [p for check in area.checks for p in check(view, step)]

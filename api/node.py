@@ -9,7 +9,9 @@ from coop.area import CORE
 from coop.kinds import Area
 from coop.node import Node, create
 from coop.view import View
-from ledger import book, keeper
+from governance import area as governance_area
+from governance import effects
+from ledger import book, decisions, keeper
 from ledger.log import LogSigner
 
 
@@ -26,8 +28,12 @@ class Wiring:
         return keeper.signer(self.node, view)
 
     def areas(self) -> tuple[Area, ...]:
-        """Return every area, in the order their kinds are checked."""
-        return (CORE, book.area(book.Hooks(signer=self.log_signer)))
+        """Return every area, with the effects and hooks that tie them together."""
+        governance = governance_area.build()
+        governance.register_effect("split_policy", decisions.check_split_policy, decisions.apply_split_policy)
+        governance.register_effect("spend", decisions.check_spend, decisions.apply_spend)
+        hooks = book.Hooks(signer=self.log_signer, authorise=effects.authorise_spending)
+        return (CORE, book.area(hooks), governance_area.area(governance))
 
     def attach(self, node: Node) -> Node:
         """Give the hooks the node they serve."""

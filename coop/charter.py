@@ -11,7 +11,8 @@ from typing import Any
 
 from coop.errors import BadInput, Forbidden
 from coop.statements import Statement
-from coop.view import CHARTER_PATH, View
+from coop import canonical
+from coop.view import CHARTER_PATH, DECIDED_RULES, View
 
 CHARTER_TYPE = "coop.charter/v1"
 ORIGIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]*(/[a-z0-9][a-z0-9._-]*)*")
@@ -71,3 +72,12 @@ def check_charter(statement: Statement, view: View) -> dict[str, bytes | None]:
     if body.get("founder") != statement.author:
         raise Forbidden("the charter must be signed by the founder it names")
     return {}
+
+
+def decided_rules_change(view: View, changes: Mapping[str, Any], proposal_id: str) -> dict[str, bytes | None]:
+    """Return the file change that puts rules decided by a proposal in force (over the charter's)."""
+    check_rules(dict(changes))
+    raw = view.read(DECIDED_RULES)
+    decided = canonical.decode(raw) if raw else {"rules": {}, "proposals": []}
+    record = {"rules": {**decided["rules"], **changes}, "proposals": [*decided["proposals"], proposal_id]}
+    return {DECIDED_RULES: canonical.encode(record)}

@@ -17,7 +17,8 @@ import peewee
 import pygit2
 from playhouse.db_url import connect
 
-from coop import statements
+from coop import canonical, statements
+from coop.view import DECIDED_ROLES
 from coop.errors import BadInput, StoreError
 from coop.store import GitStore
 
@@ -47,6 +48,7 @@ class MemberRow(peewee.Model):
 
     handle = peewee.CharField(primary_key=True)
     roles = peewee.CharField()
+    decided_roles = peewee.CharField(null=True)
     skills = peewee.TextField()
     joined = peewee.CharField()
     updated_commit = peewee.CharField()
@@ -68,7 +70,10 @@ class CoreIndexer:
 
     def apply(self, path: str, raw: bytes | None, commit: str) -> None:
         """Record or forget a statement file and, for members, their listing row."""
-        if not path.endswith(".json") or path.startswith("seq/"):
+        if path.startswith(DECIDED_ROLES + "/"):
+            self._apply_decided_roles(path[len(DECIDED_ROLES) + 1:-5], raw)
+            return
+        if not path.endswith(".json") or path.startswith(("seq/", "decided/")):
             return
         if raw is None:
             StatementRow.delete().where(StatementRow.path == path).execute()
@@ -83,8 +88,18 @@ class CoreIndexer:
                              sha256=hashlib.sha256(raw).hexdigest(), commit=commit).execute()
         if body["type"] == "coop.member/v1":
             previous = MemberRow.get_or_none(MemberRow.handle == body["handle"])
-            MemberRow.replace(handle=body["handle"], roles=",".join(body["roles"]), skills=",".join(body["skills"]),
-                              joined=previous.joined if previous else body["created"], updated_commit=commit).execute()
+            decided = previous.decided_roles if previous else None
+            MemberRow.replace(handle=body["handle"], roles=decided or ",".join(body["roles"]), decided_roles=decided,
+                              skills=",".join(body["skills"]), joined=previous.joined if previous else body["created"],
+                              updated_commit=commit).execute()
+
+    @staticmethod
+    def _apply_decided_roles(handle: str, raw: bytes | None) -> None:
+        """Roles a proposal decided override the member record's."""
+        if raw is None:
+            return
+        roles = ",".join(canonical.decode(raw)["roles"])
+        MemberRow.update(roles=roles, decided_roles=roles).where(MemberRow.handle == handle).execute()
 
 
 def open_database(url: str | None, home: Path) -> peewee.Database:

@@ -42,6 +42,7 @@ class Area:
     depends on all of them and on keys only the writing node holds (the ledger
     appends its tiles and signs a checkpoint). Paths under `managed` are written
     that way and checked by the area's own `checks`, not by replaying statements.
+    `service` is the area's object the faces use (governance's effects, say).
     """
 
     name: str
@@ -50,6 +51,7 @@ class Area:
     checks: Sequence[RepositoryCheck] = ()
     finish: Finish | None = None
     managed: Sequence[str] = ()
+    service: Any = None
 
 
 @dataclass
@@ -73,6 +75,13 @@ class Registry:
             return self.kinds[type_name]
         except KeyError as e:
             raise BadInput(f"unknown statement type {type_name!r}") from e
+
+    def area(self, name: str) -> Area:
+        """Return an area by name."""
+        for area in self.areas:
+            if area.name == name:
+                return area
+        raise KeyError(f"no area {name!r}")
 
     def indexers(self) -> list[Any]:
         """Return every area's index writers."""

@@ -99,7 +99,7 @@ class Node:
 
         def prepare(snapshot: Snapshot) -> dict[str, bytes | None]:
             receipts.clear()
-            view = View(snapshot)
+            view = View(snapshot, now=statements.now())
             receipts.extend(self._accept(raw, view) for raw in raws)
             if any(r.created for r in receipts):
                 for finish in self.registry.finishers():
@@ -122,6 +122,7 @@ class Node:
     def _accept(self, raw: bytes, view: View) -> Receipt:
         """Check one statement against the view and stage its changes there."""
         statement = statements.verify(raw, origin=view.origin, keys=view.keys)
+        statements.check_not_future(statement, view.now or statements.now())
         kind = self.registry.kind(statement.type)
         path = kind.path(statement)
         if view.read(path) == raw:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from coop import canonical
@@ -20,6 +20,8 @@ from coop.keys import KeyPair, Kid, PublicKey, b64, unb64
 
 TYPE_PREFIX = "coop."
 COMMON_FIELDS = ("type", "coop", "author", "seq", "created")
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+MAX_SKEW = timedelta(minutes=5)
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -30,7 +32,28 @@ def pae(payload_type: str, payload: bytes) -> bytes:
 
 def now() -> str:
     """Return the current UTC time as the statements write it (informational only)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(timezone.utc).strftime(TIME_FORMAT)
+
+
+def parse_time(text: object) -> datetime:
+    """Parse a statement time (UTC, whole seconds, e.g. 2026-11-23T18:00:00Z), refusing any other form."""
+    try:
+        if not isinstance(text, str) or len(text) != 20:
+            raise ValueError
+        return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError as e:
+        raise BadInput(f"time {text!r} must look like 2026-11-23T18:00:00Z") from e
+
+
+def format_time(moment: datetime) -> str:
+    """Return a time as statements write it."""
+    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
+
+
+def check_not_future(statement: Statement, now: str) -> None:
+    """Refuse a statement dated more than a few minutes after the node's clock."""
+    if parse_time(statement.body["created"]) > parse_time(now) + MAX_SKEW:
+        raise BadInput(f"statement is dated {statement.body['created']}, in the future (the node's clock says {now})")
 
 
 @dataclass(frozen=True)
@@ -186,5 +209,4 @@ def _check_common(body: Mapping[str, Any]) -> None:
     seq = body.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise BadInput("statement 'seq' must be a positive integer")
-    if not isinstance(body.get("created"), str):
-        raise BadInput("statement must carry a 'created' time")
+    parse_time(body.get("created"))

@@ -17,11 +17,18 @@ from coop.store import Snapshot
 
 CHARTER_PATH = "coop.json"
 SEQ_DIR = "seq"
+DECIDED_RULES = "decided/rules.json"
+DECIDED_ROLES = "decided/roles"
 
 
 def member_path(handle: str) -> str:
     """Return where a member's record lives."""
     return f"members/{check_id(handle, 'handle')}.json"
+
+
+def decided_roles_path(handle: str) -> str:
+    """Return where roles a proposal gave a member are kept (they override the member record)."""
+    return f"{DECIDED_ROLES}/{check_id(handle, 'handle')}.json"
 
 
 def seq_path(handle: str) -> str:
@@ -32,9 +39,18 @@ def seq_path(handle: str) -> str:
 class View:
     """The repository as of one snapshot (None: before the first commit) plus changes not yet committed."""
 
-    def __init__(self, snapshot: Snapshot | None, pending: Mapping[str, bytes | None] | None = None) -> None:
+    def __init__(self, snapshot: Snapshot | None, pending: Mapping[str, bytes | None] | None = None, now: str | None = None) -> None:
         self.snapshot = snapshot
         self.pending: dict[str, bytes | None] = dict(pending or {})
+        self.now = now
+
+    def clock(self, statement: Statement) -> str:
+        """Return the time rules are checked at: the node's clock on acceptance, the statement's own on replay.
+
+        A node refuses statements dated in the future when it accepts them, so on
+        replay the statement's `created` time stands in for the moment it arrived.
+        """
+        return self.now or statement.body["created"]
 
     def read(self, path: str) -> bytes | None:
         """Return a file's bytes, pending changes first."""
@@ -67,11 +83,14 @@ class View:
         return statements.parse(raw)[0]
 
     def charter(self) -> Mapping[str, Any]:
-        """Return the body of the charter in force."""
+        """Return the charter in force: the founder's charter with the rules proposals have changed since."""
         body = self.body(CHARTER_PATH)
         if body is None:
             raise NotFound("this repository has no charter (coop.json)")
-        return body
+        decided = self.read(DECIDED_RULES)
+        if decided is None:
+            return body
+        return {**body, "rules": {**body["rules"], **canonical.decode(decided)["rules"]}}
 
     @property
     def origin(self) -> str:
@@ -94,9 +113,12 @@ class View:
         return [name[:-5] for name in self.list("members") if name.endswith(".json")]
 
     def roles(self, handle: str) -> frozenset[str]:
-        """Return a member's roles, empty for someone unknown."""
+        """Return a member's roles (as last decided by a proposal, else as recorded), empty for someone unknown."""
         record = self.member(handle)
-        return frozenset(record["roles"]) if record else frozenset()
+        if not record:
+            return frozenset()
+        decided = self.read(decided_roles_path(handle))
+        return frozenset(canonical.decode(decided)["roles"] if decided else record["roles"])
 
     def keys(self, author: str) -> Iterator[KeyRecord]:
         """Yield the keys registered for an author: a member or a node."""
