@@ -13,6 +13,7 @@ import click
 
 from api import demo
 from api.context import Context, pass_ctx, progress
+from api.governance_cli import COMMANDS as governance_commands
 from api.ledger_cli import ledger
 from api.node import create_node, open_node
 from coop import audit
@@ -182,6 +183,8 @@ def serve(ctx: Context, listen: str | None) -> None:
 
 
 cli.add_command(ledger)
+for command in governance_commands:
+    cli.add_command(command)
 
 
 def main() -> None:

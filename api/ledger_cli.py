@@ -14,6 +14,7 @@ from api.context import Context, pass_ctx, progress
 from coop.errors import BadInput, NotFound
 from coop.ids import check_id
 from coop.view import View
+from governance.proposals import proposal_path
 from ledger import book, log
 from ledger import entries as E
 from ledger.index import EntryRow
@@ -28,8 +29,7 @@ def new_id(prefix: str) -> str:
 
 def proposal_reference(view: View, proposal: str) -> dict[str, str]:
     """Return {proposal, sha256} naming the exact version of a proposal that authorises spending."""
-    path = f"proposals/{check_id(proposal, 'proposal id')}/proposal.json"
-    raw = view.read(path)
+    raw = view.read(proposal_path(check_id(proposal, "proposal id")))
     if raw is None:
         raise NotFound(f"no proposal {proposal!r}")
     return {"proposal": proposal, "sha256": hashlib.sha256(raw).hexdigest()}
