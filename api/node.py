@@ -13,6 +13,8 @@ from governance import area as governance_area
 from governance import effects
 from ledger import book, decisions, keeper
 from ledger.log import LogSigner
+from projects import area as projects_area
+from projects import clients, payments, work
 
 
 class Wiring:
@@ -32,8 +34,11 @@ class Wiring:
         governance = governance_area.build()
         governance.register_effect("split_policy", decisions.check_split_policy, decisions.apply_split_policy)
         governance.register_effect("spend", decisions.check_spend, decisions.apply_spend)
-        hooks = book.Hooks(signer=self.log_signer, authorise=effects.authorise_spending)
-        return (CORE, book.area(hooks), governance_area.area(governance))
+        governance.register_effect("staff", work.check_staffing_effect, work.apply_staffing_effect)
+        governance.register_effect("referral", clients.check_referral_effect, clients.apply_referral_effect)
+        hooks = book.Hooks(signer=self.log_signer, authorise=effects.authorise_spending,
+                           check_split=payments.check_split, check_revenue=payments.check_revenue)
+        return (CORE, book.area(hooks), governance_area.area(governance), projects_area.area())
 
     def attach(self, node: Node) -> Node:
         """Give the hooks the node they serve."""

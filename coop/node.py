@@ -80,11 +80,13 @@ class Node:
         """Return the node key that signs commits."""
         return CommitSigner(self.keys.unlock(self.name), self.name, f"{self.name}@coop")
 
-    def sign(self, kind: str, fields: Mapping[str, Any], author: str | None = None, view: View | None = None) -> bytes:
-        """Sign a statement as an identity, with that author's next sequence number."""
+    def sign(self, kind: str, fields: Mapping[str, Any], author: str | None = None, view: View | None = None,
+             created: str | None = None, seq: int | None = None) -> bytes:
+        """Sign a statement as an identity, with that author's next sequence number (or `seq`, in a batch)."""
         pair = self.identity(author)
         current = view or self.view()
-        body = statements.make_body(kind, current.origin, pair.handle, current.last_seq(pair.handle) + 1, fields)
+        number = seq if seq is not None else current.last_seq(pair.handle) + 1
+        body = statements.make_body(kind, current.origin, pair.handle, number, fields, created)
         return statements.sign(body, [pair])
 
     def submit(self, raws: Sequence[bytes], message: str | None = None) -> list[Receipt]:
@@ -139,10 +141,10 @@ class Node:
         more = f" (+{len(bodies) - 1} more)" if len(bodies) > 1 else ""
         return f"{first['type']} by {first['author']} #{first['seq']}{more}"
 
-    def write(self, kind: str, fields: Mapping[str, Any], author: str | None = None) -> Receipt:
+    def write(self, kind: str, fields: Mapping[str, Any], author: str | None = None, created: str | None = None) -> Receipt:
         """Sign a statement as an identity this node holds and submit it, retrying if the sequence moved."""
         for _ in range(20):
-            raw = self.sign(kind, fields, author)
+            raw = self.sign(kind, fields, author, created=created)
             try:
                 return self.submit_one(raw)
             except Conflict as e:

@@ -74,6 +74,7 @@ class Hooks:
     signer: Callable[[View], log.LogSigner]
     authorise: Authorise = refuse_spending
     check_split: SplitCheck | None = None
+    check_revenue: Callable[[View, Mapping[str, Any]], None] | None = None
 
 
 def leaf_hash_hex(raw: bytes) -> str:
@@ -93,8 +94,8 @@ def check_split_reference(body: Mapping[str, Any], revenue_raw: bytes, view: Vie
     revenue = statements.parse(revenue_raw)[0]
     if revenue["type"] != E.REVENUE or revenue["id"] != ref["id"]:
         raise Invalid(f"entry {ref['index']} is not the revenue {ref['id']}")
-    for field in ("client", "amount", "currency"):
-        if revenue[field] != body[field]:
+    for field in ("client", "project", "amount", "currency"):
+        if revenue.get(field) != body.get(field):
             raise Invalid(f"the split's {field} differs from the revenue's")
     if policy_sha256(body["policy"]) != body.get("policy_sha256"):
         raise Invalid("the split's policy does not match its policy_sha256")
@@ -109,6 +110,18 @@ def balances_now(view: View) -> E.Balances:
     for raw in staged_entries(view):
         E.apply(totals, statements.parse(raw)[0])
     return totals
+
+
+def entry_including_staged(view: View, index: object) -> bytes:
+    """Return the entry at an index, counting entries staged in this commit after the log's end.
+
+    This lets a milestone's revenue and its split land in one commit.
+    """
+    size = log.size(view)
+    staged = staged_entries(view)
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < size + len(staged):
+        raise NotFound(f"no entry at index {index}")
+    return log.entry_at(view, index) if index < size else staged[index - size]
 
 
 def staged_entries(view: View) -> list[bytes]:
@@ -130,11 +143,11 @@ def make_kind_check(hooks: Hooks) -> Callable[[Statement, View], dict[str, bytes
         if view.read(entry_path(body.get("id", ""))) is not None:
             raise Conflict(f"entry id {body['id']!r} is already used")
         postings = E.check_entry(body)
+        if body["type"] == E.REVENUE and hooks.check_revenue is not None:
+            hooks.check_revenue(view, body)
         if body["type"] == E.SPLIT:
             index = body["revenue"]["index"] if isinstance(body.get("revenue"), Mapping) else -1
-            if not isinstance(index, int) or not 0 <= index < log.size(view):
-                raise NotFound(f"no revenue entry at index {index}")
-            revenue = check_split_reference(body, log.entry_at(view, index), view)
+            revenue = check_split_reference(body, entry_including_staged(view, index), view)
             policy, sha = policy_in_force(view)
             if body["policy_sha256"] != sha:
                 raise Invalid(f"the split uses policy {body['policy_sha256'][:12]}, but the policy in force is {sha[:12]}")

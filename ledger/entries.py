@@ -223,7 +223,7 @@ def split_fields(revenue_index: int, revenue_leaf_hash: str, revenue: Mapping[st
     fields: dict[str, Any] = {
         "id": f"split-{revenue_index}",
         "revenue": {"index": revenue_index, "leaf_hash": revenue_leaf_hash, "id": revenue["id"]},
-        "client": revenue["client"], "amount": revenue["amount"], "currency": revenue["currency"],
+        "client": revenue["client"], "project": revenue.get("project"), "amount": revenue["amount"], "currency": revenue["currency"],
         "policy": policy.to_dict(), "policy_sha256": policy_sha256,
         "team": dict(sorted(team.items())), "referrer": referrer, "referral_active": referral_active, "liaison": liaison,
     }
