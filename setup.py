@@ -14,6 +14,7 @@ RUNTIME = [
     "tomli-w>=1.0",
     "waitress>=3.0",
     "tqdm>=4.66",
+    "matplotlib>=3.8",
 ]
 
 TEST = [

@@ -15,6 +15,7 @@ from api import demo
 from api.context import Context, pass_ctx, progress
 from api.governance_cli import COMMANDS as governance_commands
 from api.ledger_cli import ledger
+from api.projects_cli import COMMANDS as projects_commands
 from api.node import create_node, open_node
 from coop import audit
 from coop.errors import CoopError
@@ -183,7 +184,7 @@ def serve(ctx: Context, listen: str | None) -> None:
 
 
 cli.add_command(ledger)
-for command in governance_commands:
+for command in (*governance_commands, *projects_commands):
     cli.add_command(command)
 
 

@@ -1,42 +1,76 @@
 """Demo data: a small co-op at work, so `make run` shows the whole platform.
 
-Each area adds its part here as it grows; handles are pseudonyms, as they would be
-for real members.
+Handles are pseudonyms, as they would be for real members. The story: chen
+brought in a bakery, bilal talks to it, a team built its web shop, the first
+milestone was paid and split, dalia was paid out by mobile money, the members
+voted to admit a learner, and a second proposal is still open.
 """
 from __future__ import annotations
 
+import time
+
 from coop import statements
 from coop.node import Node
-from ledger import book, log
+from governance import proposals as P
 from ledger import entries as E
+from projects import clients, learners, payments, work
 
 DEMO_MEMBERS = [
-    # handle, roles, skills, added by
-    ("bilal", ["member", "mentor"], ["python", "web", "django"], None),
+    # handle, roles, skills, added by (None: the founder)
+    ("bilal", ["member", "mentor"], ["django", "python", "web"], None),
     ("chen", ["member"], ["design", "figma", "web"], None),
     ("dalia", ["member"], ["android", "kotlin", "mobile"], None),
     ("esra", ["learner"], ["html", "web"], "bilal"),
     ("farid", ["learner"], ["python"], "chen"),
 ]
+VOTE_WINDOW = 2
 
 
 def fill(node: Node) -> None:
-    """Fill a freshly created node with demo members (and, later, everything else)."""
+    """Fill a freshly created node with the demo story."""
     for handle, roles, skills, added_by in DEMO_MEMBERS:
         node.add_member(handle, roles, skills, author=added_by)
-    fill_ledger(node)
+    node.write(learners.LEARNER_TYPE, {"handle": "esra", "track": "web", "mentor": "bilal", "joined_via": "chat"}, "bilal")
+    node.write(learners.LEARNER_TYPE, {"handle": "farid", "track": "backend", "mentor": None, "joined_via": "cli"}, "chen")
+    node.write(learners.NOTE_TYPE, {"learner": "esra", "id": "n-first-page", "note": "Built her first responsive page."}, "bilal")
+    fill_project(node)
+    fill_proposals(node)
 
 
-def fill_ledger(node: Node) -> None:
-    """Record a paid milestone, its split and a payout by mobile money, as the books would show them."""
-    revenue = E.with_postings(E.REVENUE, {"id": "rev-demo-1", "client": "lumen-bakery", "project": "bakery-shop",
-                                          "amount": 150000, "currency": "EUR", "account": "wise-eur"})
-    node.write(E.REVENUE, revenue, "bilal")
-    view = node.view()
-    raw = log.entry_at(view, 0)
-    policy, sha = book.policy_in_force(view)
-    team = {"bilal": 5000, "chen": 3000, "dalia": 2000}
-    node.write(E.SPLIT, E.split_fields(0, book.leaf_hash_hex(raw), statements.parse(raw)[0], policy, sha, team, "chen", True, "bilal"), "bilal")
-    node.write(E.PAYOUT, E.with_postings(E.PAYOUT, {"id": "pay-demo-1", "member": "dalia", "amount": 20000, "currency": "EUR",
+def fill_project(node: Node) -> None:
+    """A referred client, a staffed project, a milestone paid and split, a payout."""
+    now = statements.now()
+    node.write(clients.CLIENT_TYPE, clients.client_fields("lumen-bakery", "Lumen Bakery", "chen", "bilal", now), "chen", created=now)
+    node.write(work.PROJECT_TYPE, {"id": "bakery-shop", "client": "lumen-bakery", "title": "Online shop for the bakery",
+                                   "text": "# Online shop\n\nOrders for pick-up, a weekly menu, payments by card.\n",
+                                   "skills": ["design", "python", "web"], "budget": {"amount": 300000, "currency": "EUR"},
+                                   "deadline": "2027-03-31"}, "chen")
+    for handle, note in (("bilal", "I have built three Django shops."), ("chen", "I will design it."), ("dalia", "I can do the app later.")):
+        node.write(work.APPLICATION_TYPE, {"project": "bakery-shop", "note": note}, handle)
+    node.write(work.TEAM_TYPE, {"project": "bakery-shop", "shares": {"bilal": 6000, "chen": 4000}}, "bilal")
+    node.write(work.MOVE_TYPE, {"project": "bakery-shop", "state": "in_progress"}, "bilal")
+    stone = {"project": "bakery-shop", "milestone": "catalogue", "title": "Product catalogue", "amount": 150000, "currency": "EUR"}
+    for status, who in (("planned", "bilal"), ("delivered", "chen"), ("accepted", "bilal")):
+        node.write(work.MILESTONE_TYPE, {**stone, "status": status}, who)
+    node.write(work.MILESTONE_TYPE, {**stone, "milestone": "checkout", "title": "Checkout and payments", "status": "planned"}, "bilal")
+    payments.pay(node, "bakery-shop", "catalogue", 150000, "EUR", "wise-eur", "bilal")
+    node.write(E.PAYOUT, E.with_postings(E.PAYOUT, {"id": "pay-demo-1", "member": "chen", "amount": 20000, "currency": "EUR",
                                                     "account": "wise-eur", "method": "mobile-money", "fee": 250,
-                                                    "arrived": {"amount": 21298, "currency": "USD"}, "rate": "1.0784"}), "bilal")
+                                                    "arrived": {"amount": 21100, "currency": "USD"}, "rate": "1.0784"}), "bilal")
+
+
+def fill_proposals(node: Node) -> None:
+    """A closed proposal that admitted a learner, and one still open for votes."""
+    text = "# Admit esra\n\nEsra finished the web track with **bilal** and built the bakery's landing page.\n"
+    node.write(P.PROPOSAL_TYPE, P.proposal_fields("p-admit-esra", "Admit esra as a member", text, "majority",
+                                                  {"kind": "admit", "handle": "esra"}, node.view(), VOTE_WINDOW))
+    for handle, choice in (("amina", "yes"), ("bilal", "yes"), ("chen", "yes"), ("dalia", "abstain")):
+        node.write(P.VOTE_TYPE, P.vote_fields(node.view(), "p-admit-esra", choice), handle)
+    time.sleep(VOTE_WINDOW + 0.5)
+    governance = node.registry.area("governance").service
+    node.write(P.OUTCOME_TYPE, governance.outcome_fields(node.view(), "p-admit-esra"), "dalia")
+    text = "# Hosting for 2027\n\nRenew the server that hosts our shop projects: 120 EUR for the year.\n"
+    node.write(P.PROPOSAL_TYPE, P.proposal_fields("p-hosting-2027", "Pay for hosting in 2027", text, "consent",
+                                                  {"kind": "spend", "amount": 12000, "currency": "EUR", "purpose": "hosting 2027"},
+                                                  node.view(), 7 * 24 * 3600))
+    node.write(P.VOTE_TYPE, P.vote_fields(node.view(), "p-hosting-2027", "agree"), "bilal")

@@ -111,10 +111,10 @@ def proposals(ctx: Context, state: str, not_voted: bool) -> None:
 
     found = node.index.query(rows)
     now = statements.now()
-    click.echo(f"{'ID':<12} {'STATE':<9} {'RESULT':<10} {'CLOSES':<21} {'EFFECT':<13} TITLE")
+    click.echo(f"{'ID':<16} {'STATE':<9} {'RESULT':<10} {'CLOSES':<21} {'EFFECT':<13} TITLE")
     for r in found:
         shown = "to close" if r.state == "open" and r.closes <= now else r.state
-        click.echo(f"{r.proposal_id:<12} {shown:<9} {(r.result or ''):<10} {(r.closes or ''):<21} {r.effect:<13} {r.title}")
+        click.echo(f"{r.proposal_id:<16} {shown:<9} {(r.result or ''):<10} {(r.closes or ''):<21} {r.effect:<13} {r.title}")
 
 
 @click.group()

@@ -1,0 +1,425 @@
+"""`coop client / request / requests / apply / team / project / milestone / pay / match / learner / learners / earnings / report`."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import click
+
+from api.context import Context, pass_ctx
+from coop import statements
+from coop.errors import BadInput
+from coop.ids import check_id, normalise_handle
+from coop.index import MemberRow
+from ledger import book
+from ledger import entries as E
+from ledger.index import EntryRow, PostingRow
+from ledger.money import check_currency, from_decimal, to_decimal
+from projects import clients, learners, matching, outcomes, payments, work
+from projects.index import ClientRow, LearnerRow, MilestoneRow, ProjectRow, TeamRow
+
+
+def parse_money(text: str) -> tuple[int, str]:
+    """Parse '1500.00 EUR' into minor units and a currency."""
+    value, _, currency = text.strip().partition(" ")
+    currency = check_currency(currency.strip().upper())
+    return from_decimal(value, currency), currency
+
+
+def parse_shares(text: str) -> dict[str, int]:
+    """Parse 'alice:6000,bob:4000' into handles and basis points."""
+    shares: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        handle, _, bp = part.partition(":")
+        if not bp.isdigit():
+            raise BadInput(f"{part!r} must be HANDLE:BASIS_POINTS, e.g. alice:6000")
+        shares[check_id(handle, "team member")] = int(bp)
+    return shares
+
+
+def skills_list(text: str) -> list[str]:
+    """Parse 'python,web' into sorted, unique skill tags."""
+    return sorted({s.strip().lower() for s in text.split(",") if s.strip()})
+
+
+# -- clients --------------------------------------------------------------------------------
+
+@click.group()
+def client() -> None:
+    """Clients the co-op works for, and who brought them in."""
+
+
+@client.command("add")
+@click.argument("client_id")
+@click.option("--name", required=True, help="The client's business name (no personal data).")
+@click.option("--liaison", help="Member who talks to the client.")
+@click.option("--no-referrer", is_flag=True, help="Nobody referred this client (no referral share is paid).")
+@pass_ctx
+def client_add(ctx: Context, client_id: str, name: str, liaison: str | None, no_referrer: bool) -> None:
+    """Register a client you brought in: you are its referrer."""
+    me = ctx.node.identity(ctx.identity).handle
+    now = statements.now()
+    fields = clients.client_fields(check_id(client_id, "client id"), name, None if no_referrer else me, liaison, now)
+    receipt = ctx.node.write(clients.CLIENT_TYPE, fields, me, created=now)
+    click.echo(f"client {client_id} registered at {receipt.path} (referrer: {fields['referrer'] or 'nobody'})")
+
+
+@client.command("list")
+@pass_ctx
+def client_list(ctx: Context) -> None:
+    """List clients with their referrer and liaison."""
+    rows = ctx.node.index.query(lambda: list(ClientRow.select().order_by(ClientRow.client_id)))
+    click.echo(f"{'CLIENT':<20} {'REFERRER':<14} {'LIAISON':<14} REGISTERED")
+    for r in rows:
+        click.echo(f"{r.client_id:<20} {(r.referrer or '-'):<14} {(r.liaison or '-'):<14} {r.registered[:10]}")
+
+
+# -- requests and projects ------------------------------------------------------------------
+
+@click.command("request")
+@click.argument("project_id")
+@click.option("--client", "client_id", required=True, help="Client id.")
+@click.option("--title", required=True)
+@click.option("--file", "text_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Markdown description.")
+@click.option("--skills", required=True, help="Required skills, e.g. python,web.")
+@click.option("--budget", required=True, help="e.g. '3000.00 EUR'.")
+@click.option("--deadline", required=True, help="e.g. 2027-03-31.")
+@pass_ctx
+def request(ctx: Context, project_id: str, client_id: str, title: str, text_file: Path | None, skills: str, budget: str, deadline: str) -> None:
+    """Post a client's request for work."""
+    amount, currency = parse_money(budget)
+    fields = {"id": check_id(project_id, "project id"), "client": client_id, "title": title,
+              "text": text_file.read_text(encoding="utf-8") if text_file else "", "skills": skills_list(skills),
+              "budget": {"amount": amount, "currency": currency}, "deadline": deadline}
+    receipt = ctx.node.write(work.PROJECT_TYPE, fields, ctx.identity)
+    click.echo(f"request {project_id} posted at {receipt.path}")
+
+
+@click.command("requests")
+@pass_ctx
+def requests_(ctx: Context) -> None:
+    """List open requests (not yet staffed)."""
+    rows = ctx.node.index.query(lambda: list(ProjectRow.select().where(ProjectRow.state == "requested").order_by(ProjectRow.deadline)))
+    click.echo(f"{'PROJECT':<16} {'CLIENT':<14} {'BUDGET':>14}  {'DEADLINE':<10}  SKILLS / TITLE")
+    for r in rows:
+        click.echo(f"{r.project_id:<16} {r.client:<14} {to_decimal(r.budget, r.currency):>10} {r.currency}  {r.deadline:<10}  "
+                   f"{r.skills.replace(',', ', ')} / {r.title}")
+
+
+@click.command("apply")
+@click.argument("project_id")
+@click.option("--note", required=True, help="A short note: why you, what you bring.")
+@pass_ctx
+def apply_(ctx: Context, project_id: str, note: str) -> None:
+    """Apply to a requested project."""
+    ctx.node.write(work.APPLICATION_TYPE, {"project": check_id(project_id, "project id"), "note": note}, ctx.identity)
+    click.echo(f"applied to {project_id}")
+
+
+@click.command("team")
+@click.argument("project_id")
+@click.option("--shares", required=True, help="e.g. bilal:6000,chen:4000 (basis points, sum 10000).")
+@pass_ctx
+def team_(ctx: Context, project_id: str, shares: str) -> None:
+    """Form a project's team from its applicants (the liaison does this)."""
+    ctx.node.write(work.TEAM_TYPE, {"project": check_id(project_id, "project id"), "shares": parse_shares(shares)}, ctx.identity)
+    click.echo(f"{project_id} is staffed")
+
+
+@click.group()
+def project() -> None:
+    """Look at projects and move them along."""
+
+
+@project.command("list")
+@click.option("--mine", is_flag=True, help="Only projects whose team you are in.")
+@click.option("--state", type=click.Choice(work.STATES), help="Only projects in this state.")
+@pass_ctx
+def project_list(ctx: Context, mine: bool, state: str | None) -> None:
+    """List projects."""
+    me = ctx.node.identity(ctx.identity).handle if mine else None
+
+    def rows() -> list[Any]:
+        query = ProjectRow.select().order_by(ProjectRow.project_id)
+        if state:
+            query = query.where(ProjectRow.state == state)
+        if me:
+            query = query.where(ProjectRow.project_id.in_(TeamRow.select(TeamRow.project_id).where(TeamRow.handle == me)))
+        return list(query)
+
+    for r in ctx.node.index.query(rows):
+        click.echo(f"{r.project_id:<16} {r.state:<12} {r.client:<14} {r.title}")
+
+
+@project.command("show")
+@click.argument("project_id")
+@pass_ctx
+def project_show(ctx: Context, project_id: str) -> None:
+    """Show a project: request, state, team, milestones."""
+    view = ctx.node.view()
+    body = work.project(view, check_id(project_id, "project id"))
+    click.echo(f"{body['id']}: {body['title']}  for {body['client']}  [{work.state(view, body['id'])}]")
+    click.echo(f"skills {', '.join(body['skills'])}; budget {to_decimal(body['budget']['amount'], body['budget']['currency'])} "
+               f"{body['budget']['currency']}; deadline {body['deadline']}; liaison {work.liaison(view, body['id']) or '-'}")
+    shares = work.team(view, body["id"])
+    click.echo("team: " + (", ".join(f"{h} {bp / 100:.2f}%" for h, bp in sorted(shares.items())) or "not formed"))
+    for stone in work.milestones(view, body["id"]):
+        click.echo(f"  milestone {stone['milestone']:<10} {stone['status']:<9} {to_decimal(stone['amount'], stone['currency']):>10} "
+                   f"{stone['currency']}  {stone['title']}")
+
+
+def _move(ctx: Context, project_id: str, target: str, reason: str = "") -> None:
+    fields: dict[str, Any] = {"project": check_id(project_id, "project id"), "state": target}
+    if reason:
+        fields["reason"] = reason
+    ctx.node.write(work.MOVE_TYPE, fields, ctx.identity)
+    click.echo(f"{project_id} is now {target}")
+
+
+@project.command("start")
+@click.argument("project_id")
+@pass_ctx
+def project_start(ctx: Context, project_id: str) -> None:
+    """Move a staffed project to in progress."""
+    _move(ctx, project_id, "in_progress")
+
+
+@project.command("deliver")
+@click.argument("project_id")
+@pass_ctx
+def project_deliver(ctx: Context, project_id: str) -> None:
+    """Mark a project delivered (every milestone accepted)."""
+    _move(ctx, project_id, "delivered")
+
+
+@project.command("close-paid")
+@click.argument("project_id")
+@pass_ctx
+def project_paid(ctx: Context, project_id: str) -> None:
+    """Mark a delivered project paid (every milestone paid)."""
+    _move(ctx, project_id, "paid")
+
+
+@project.command("cancel")
+@click.argument("project_id")
+@click.option("--reason", required=True)
+@pass_ctx
+def project_cancel(ctx: Context, project_id: str, reason: str) -> None:
+    """Cancel a project before delivery."""
+    _move(ctx, project_id, "cancelled", reason)
+
+
+@click.group()
+def milestone() -> None:
+    """Plan, deliver and accept milestones."""
+
+
+def _milestone(ctx: Context, project_id: str, milestone_id: str, status: str, title: str | None = None, amount: str | None = None) -> None:
+    view = ctx.node.view()
+    if status == "planned":
+        if not title or not amount:
+            raise BadInput("a new milestone needs --title and --amount")
+        minor, currency = parse_money(amount)
+        fields = {"project": project_id, "milestone": milestone_id, "title": title, "amount": minor, "currency": currency, "status": status}
+    else:
+        previous = view.body(work.milestone_path(check_id(project_id, "project id"), milestone_id))
+        if previous is None:
+            raise BadInput(f"{project_id} has no milestone {milestone_id!r}")
+        fields = {**{k: v for k, v in previous.items() if k not in statements.COMMON_FIELDS}, "status": status}
+    ctx.node.write(work.MILESTONE_TYPE, fields, ctx.identity)
+    click.echo(f"milestone {milestone_id} of {project_id}: {status}")
+
+
+@milestone.command("add")
+@click.argument("project_id")
+@click.argument("milestone_id")
+@click.option("--title", required=True)
+@click.option("--amount", required=True, help="e.g. '1500.00 EUR'.")
+@pass_ctx
+def milestone_add(ctx: Context, project_id: str, milestone_id: str, title: str, amount: str) -> None:
+    """Plan a milestone."""
+    _milestone(ctx, project_id, milestone_id, "planned", title, amount)
+
+
+@milestone.command("deliver")
+@click.argument("project_id")
+@click.argument("milestone_id")
+@pass_ctx
+def milestone_deliver(ctx: Context, project_id: str, milestone_id: str) -> None:
+    """Deliver a milestone (a team member)."""
+    _milestone(ctx, project_id, milestone_id, "delivered")
+
+
+@milestone.command("accept")
+@click.argument("project_id")
+@click.argument("milestone_id")
+@pass_ctx
+def milestone_accept(ctx: Context, project_id: str, milestone_id: str) -> None:
+    """Accept a delivered milestone for the client (the liaison)."""
+    _milestone(ctx, project_id, milestone_id, "accepted")
+
+
+@click.command("pay")
+@click.argument("project_id")
+@click.argument("milestone_id")
+@click.argument("amount")
+@click.argument("currency")
+@click.option("--account", default="wise-eur", show_default=True, help="Where the money arrived.")
+@pass_ctx
+def pay(ctx: Context, project_id: str, milestone_id: str, amount: str, currency: str, account: str) -> None:
+    """Record a milestone's payment: revenue and its split in one step."""
+    currency = check_currency(currency.upper())
+    receipts = payments.pay(ctx.node, check_id(project_id, "project id"), check_id(milestone_id, "milestone id"),
+                            from_decimal(amount, currency), currency, account, ctx.identity)
+    view = ctx.node.view()
+    split = view.body(receipts[1].path)
+    click.echo(f"paid {milestone_id} of {project_id}: {amount} {currency}, split in commit {receipts[0].commit[:12]}")
+    for posting in split["postings"][1:]:
+        click.echo(f"  {posting['account']:<24} {to_decimal(-posting['amount'], currency):>12} {currency}")
+
+
+@click.command("match")
+@click.argument("project_id", required=False)
+@click.option("--member", help="Rank open requests for this member instead.")
+@pass_ctx
+def match(ctx: Context, project_id: str | None, member: str | None) -> None:
+    """Rank members for a request, or open requests for a member, and say why."""
+    node = ctx.node
+    if bool(project_id) == bool(member):
+        raise BadInput("give a request id, or --member HANDLE")
+    if project_id:
+        body = work.project(node.view(), check_id(project_id, "project id"))
+        people = node.index.query(lambda: {r.handle: [s for s in r.skills.split(",") if s] for r in MemberRow.select()})
+        ranked = matching.rank(body["skills"], people)
+    else:
+        handle = normalise_handle(member or "")
+        skills = node.view().require_member(handle)["skills"]
+        requests = node.index.query(lambda: {r.project_id: r.skills.split(",") for r in ProjectRow.select().where(ProjectRow.state == "requested")})
+        ranked = [matching.match(need, skills, name) for name, need in requests.items()]
+        ranked = sorted((m for m in ranked if m.matched), key=lambda m: (not m.complete, -len(m.matched), m.name))
+    for position, found in enumerate(ranked, 1):
+        click.echo(f"{position:>3}. {found.name:<16} {found.explain()}")
+    if not ranked:
+        click.echo("no match")
+
+
+# -- learners -------------------------------------------------------------------------------
+
+@click.group()
+def learner() -> None:
+    """Learners: join, tracks, mentors, progress notes."""
+
+
+@learner.command("join")
+@click.argument("handle")
+@click.option("--track", type=click.Choice(learners.TRACKS), required=True)
+@click.option("--skills", default="", help="e.g. html,css.")
+@pass_ctx
+def learner_join(ctx: Context, handle: str, track: str, skills: str) -> None:
+    """Add a learner (a member does this) with their track."""
+    node = ctx.node
+    handle = normalise_handle(handle)
+    node.add_member(handle, ["learner"], skills_list(skills), author=ctx.identity)
+    node.write(learners.LEARNER_TYPE, {"handle": handle, "track": track, "mentor": None, "joined_via": "cli"}, ctx.identity)
+    click.echo(f"welcome, {handle}: track {track}; a mentor will be assigned")
+
+
+@learner.command("mentor")
+@click.argument("handle")
+@click.argument("mentor")
+@pass_ctx
+def learner_mentor(ctx: Context, handle: str, mentor: str) -> None:
+    """Assign or change a learner's mentor."""
+    view = ctx.node.view()
+    current = learners.profile(view, normalise_handle(handle))
+    if current is None:
+        raise BadInput(f"{handle!r} has no learner profile")
+    fields = {**{k: v for k, v in current.items() if k not in statements.COMMON_FIELDS}, "mentor": normalise_handle(mentor)}
+    ctx.node.write(learners.LEARNER_TYPE, fields, ctx.identity)
+    click.echo(f"{handle}'s mentor is {mentor}")
+
+
+@learner.command("note")
+@click.argument("handle")
+@click.argument("text")
+@pass_ctx
+def learner_note(ctx: Context, handle: str, text: str) -> None:
+    """Add a progress note (the learner or their mentor)."""
+    note_id = f"n-{secrets.token_hex(4)}"
+    ctx.node.write(learners.NOTE_TYPE, {"learner": normalise_handle(handle), "id": note_id, "note": text}, ctx.identity)
+    click.echo(f"note {note_id} added")
+
+
+@click.command("learners")
+@click.option("--all", "show_all", is_flag=True, help="All learners, not only those without a mentor.")
+@pass_ctx
+def learners_(ctx: Context, show_all: bool) -> None:
+    """List learners who have no mentor yet (or all with --all)."""
+    def rows() -> list[Any]:
+        query = LearnerRow.select().order_by(LearnerRow.handle)
+        return list(query if show_all else query.where(LearnerRow.mentor.is_null()))
+
+    for r in ctx.node.index.query(rows):
+        click.echo(f"{r.handle:<16} {r.track:<8} mentor: {r.mentor or '-':<14} joined via {r.joined_via}")
+
+
+@click.command("earnings")
+@click.option("--member", help="Whose earnings (default: yours).")
+@pass_ctx
+def earnings(ctx: Context, member: str | None) -> None:
+    """What a member earned, and from which project."""
+    handle = normalise_handle(member) if member else ctx.node.identity(ctx.identity).handle
+
+    def rows() -> list[Any]:
+        return list(PostingRow.select(PostingRow.amount, PostingRow.currency, EntryRow.project, EntryRow.client, EntryRow.created)
+                    .join(EntryRow, on=(PostingRow.index == EntryRow.index))
+                    .where(PostingRow.account == f"member:{handle}", EntryRow.type == "coop.ledger.split/v1")
+                    .order_by(EntryRow.index).dicts())
+
+    for r in ctx.node.index.query(rows):
+        click.echo(f"{r['created'][:10]}  {(r['project'] or '-'):<16} {r['client']:<14} {to_decimal(-r['amount'], r['currency']):>12} {r['currency']}")
+
+
+@click.group()
+def report() -> None:
+    """Reports on how the co-op is doing."""
+
+
+@report.command("outcomes")
+@click.option("--png", "png", type=click.Path(dir_okay=False, path_type=Path), help="Also draw the report as a chart.")
+@pass_ctx
+def report_outcomes(ctx: Context, png: Path | None) -> None:
+    """Per cohort: learners who became members, members who earned, median earnings; payment costs by month."""
+    from api.charts import outcomes_chart  # matplotlib takes half a second to import: only when drawing
+
+    result = outcomes_report(ctx)
+    click.echo(f"{'COHORT':<8} {'JOINED':>6} {'LEARNERS':>8} {'→MEMBERS':>8} {'EARNED':>6} {'MEDIAN':>12}")
+    for row in result.cohorts:
+        click.echo(f"{row.cohort:<8} {row.joined:>6} {row.learners:>8} {row.became_members:>8} {row.earned:>6} "
+                   f"{to_decimal(row.median_earnings, row.currency):>8} {row.currency}")
+    if result.costs:
+        click.echo(f"\n{'MONTH':<8} {'PAID OUT':>12} {'FEES':>10} {'FX LOSS':>10}")
+        for cost in result.costs:
+            click.echo(f"{cost.month:<8} {to_decimal(cost.paid, cost.currency):>8} {cost.currency} {to_decimal(cost.fees, cost.currency):>10} "
+                       f"{to_decimal(cost.fx_loss, cost.currency):>10}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if png:
+        outcomes_chart(result, png)
+        click.echo(f"chart written to {png}")
+
+
+def outcomes_report(ctx: Context) -> outcomes.Report:
+    """Gather people, splits and payouts from the node into the outcomes report."""
+    node = ctx.node
+    view = node.view()
+    people = node.index.query(lambda: [
+        outcomes.Person(r.handle, r.joined[:7], "learner" in r.roles or r.decided_roles is not None or view.read(learners.learner_path(r.handle)) is not None,
+                        "member" in r.roles.split(","))
+        for r in MemberRow.select()])
+    bodies = [body for _, body, _ in book.entry_bodies(view)]
+    return outcomes.build(people, [b for b in bodies if b["type"] == E.SPLIT], [b for b in bodies if b["type"] == E.PAYOUT])
+
+
+COMMANDS = (client, request, requests_, apply_, team_, project, milestone, pay, match, learner, learners_, earnings, report)
