@@ -47,6 +47,8 @@ def decode(data: bytes, *, max_bytes: int = MAX_BYTES) -> JSONValue:
         )
     except json.JSONDecodeError as e:
         raise BadInput(f"record is not JSON: {e.msg} at position {e.pos}") from e
+    except RecursionError as e:
+        raise BadInput(f"nesting deeper than {MAX_DEPTH}") from e
     _check_value(value, depth=0)
     if rfc8785.dumps(value) != data:
         raise BadInput("record is not in canonical form (RFC 8785): re-encoding changes its bytes")
@@ -71,8 +73,12 @@ def _refuse_constant(text: str) -> Any:
 
 
 def _check_value(value: JSONValue, depth: int) -> None:
-    """Refuse values JCS cannot carry safely: floats, big ints, odd strings, deep nesting."""
-    if depth > MAX_DEPTH:
+    """Refuse values JCS cannot carry safely: floats, big ints, odd strings, deep nesting.
+
+    `depth` counts the arrays and objects around the value; a container at depth
+    MAX_DEPTH would be one level too many.
+    """
+    if isinstance(value, (list, dict)) and depth >= MAX_DEPTH:
         raise BadInput(f"nesting deeper than {MAX_DEPTH}")
     if value is None or isinstance(value, bool):
         return

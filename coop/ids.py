@@ -7,6 +7,7 @@ characters in one rule, before any file or git call sees the value.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 
 import confusables
@@ -14,7 +15,8 @@ import confusables
 from coop.errors import BadInput, Conflict
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-MAX_LOOKALIKE_KEYS = 512
+MAX_RAW_HANDLE = 63 * 4  # NFD and case folding may grow a handle; anything longer is refused before any work
+BIDI_CONTROLS = frozenset({"RLO", "LRO", "RLE", "LRE", "PDF", "RLI", "LRI", "FSI", "PDI"})
 
 Handle = str
 
@@ -32,36 +34,69 @@ def check_id(value: object, what: str = "id") -> str:
     return value
 
 
+def _ascii_lookalikes() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Derive, once, from the confusables data: classes of look-alike ASCII characters
+    (each mapped to one representative), look-alike sequences (rn for m), and the
+    ASCII character each non-ASCII look-alike imitates."""
+    alnum = set(string.ascii_lowercase + string.digits)
+    parent = {c: c for c in alnum}
+
+    def find(c: str) -> str:
+        while parent[c] != c:
+            c = parent[c]
+        return c
+
+    sequences: dict[str, str] = {}
+    imitates: dict[str, str] = {}
+    for key, values in confusables.CONFUSABLE_MAP.items():
+        if key not in alnum:
+            continue
+        for value in values:
+            if value in alnum:
+                a, b = sorted((find(key), find(value)))
+                parent[b] = a
+            elif len(value) > 1 and all(ch in alnum for ch in value):
+                sequences[value] = key
+            elif len(value) == 1 and not value.isascii():
+                imitates.setdefault(unicodedata.normalize("NFC", value).casefold(), key)
+    return {c: find(c) for c in alnum}, sequences, imitates
+
+
+_CLASSES, _SEQUENCES, _IMITATES = _ascii_lookalikes()
+
+
 def normalise_handle(raw: str) -> Handle:
     """Fold a handle as typed (any case, NFC or NFD) into its one stored form, or refuse it."""
     if not isinstance(raw, str):
         raise BadInput("handle must be a string")
+    if len(raw) > MAX_RAW_HANDLE:
+        raise BadInput(f"a handle has at most 63 characters, got {len(raw)}")
     for ch in raw:
-        category = unicodedata.category(ch)
-        if category in ("Cf", "Cc", "Zl", "Zp") or unicodedata.bidirectional(ch) in ("RLO", "LRO", "RLE", "LRE", "PDF", "RLI", "LRI", "FSI", "PDI"):
+        if unicodedata.category(ch) in ("Cf", "Cc", "Zl", "Zp") or unicodedata.bidirectional(ch) in BIDI_CONTROLS:
             raise BadInput(
                 f"handle {raw!r} holds an invisible or direction-changing character "
                 f"(U+{ord(ch):04X}); type it with plain letters"
             )
     folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", raw).casefold())
     if not folded.isascii():
-        ascii_forms = [form for form in confusables.normalize(folded, prioritize_alpha=True) if ID_PATTERN.fullmatch(form)]
-        hint = f" (it looks like {ascii_forms[0]!r})" if ascii_forms else ""
-        raise BadInput(f"handle {raw!r} must use a-z, 0-9 and '-' only{hint}")
+        hint = "".join(ch if ch.isascii() else _IMITATES.get(ch, ch) for ch in folded)
+        shown = f" (it looks like {hint!r})" if hint.isascii() and ID_PATTERN.fullmatch(hint) else ""
+        raise BadInput(f"handle {raw!r} must use a-z, 0-9 and '-' only{shown}")
     return check_id(folded, "handle")
 
 
-def lookalike_keys(handle: Handle) -> frozenset[str]:
-    """Return the confusable forms of a handle; two handles clash when their keys meet."""
-    forms = confusables.normalize(handle, prioritize_alpha=True)[:MAX_LOOKALIKE_KEYS]
-    return frozenset(forms) | {handle}
+def skeleton(handle: Handle) -> str:
+    """Return the form two look-alike handles share (rn reads as m, 1 as l, 0 as o); linear time."""
+    for sequence, single in _SEQUENCES.items():
+        handle = handle.replace(sequence, single)
+    return "".join(_CLASSES.get(ch, ch) for ch in handle)
 
 
 def check_new_handle(handle: Handle, existing: set[Handle] | frozenset[Handle]) -> None:
     """Refuse a handle that is taken or looks like one that is."""
     if handle in existing:
         raise Conflict(f"handle {handle!r} is taken")
-    keys = lookalike_keys(handle)
+    mine = skeleton(handle)
     for other in sorted(existing):
-        if keys & lookalike_keys(other):
+        if skeleton(other) == mine:
             raise Conflict(f"handle {handle!r} looks like the existing handle {other!r}; choose another")

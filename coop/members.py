@@ -8,6 +8,7 @@ node keys is kept as `keys/allowed_signers` for plain `git verify-commit`.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,9 +70,11 @@ def _bad_key() -> KeyRecord:
     raise BadInput("each key is an object with 'kid' and 'public'")
 
 
-def member_fields(handle: str, roles: list[str], skills: list[str], keys: list[KeyRecord], **extra: Any) -> dict[str, Any]:
-    """Return the fields of a member record."""
-    return {"handle": handle, "roles": sorted(roles), "skills": sorted(set(skills)), "keys": [k.to_dict() for k in keys], **extra}
+def member_fields(handle: str, roles: list[str], skills: list[str], keys: list[KeyRecord], previous: str | None = None,
+                  **extra: Any) -> dict[str, Any]:
+    """Return the fields of a member record; `previous` is the sha256 of the record it replaces (None: a new member)."""
+    return {"handle": handle, "roles": sorted(roles), "skills": sorted(set(skills)), "keys": [k.to_dict() for k in keys],
+            "previous": previous, **extra}
 
 
 def taken_names(view: View) -> set[str]:
@@ -95,6 +98,8 @@ def check_member(statement: Statement, view: View) -> dict[str, bytes | None]:
     check_skills(body.get("skills"))
     keys = check_keys(body.get("keys"))
     author_roles = view.roles(statement.author)
+    _check_replaces(view, handle, body.get("previous"))
+    _check_not_self_revoking(statement, keys)
     previous = view.member(handle)
     if previous is None:
         check_new_handle(handle, taken_names(view))
@@ -112,6 +117,32 @@ def check_member(statement: Statement, view: View) -> dict[str, bytes | None]:
         _check_key_history(previous, keys)
     _check_keys_unused(view, handle, keys)
     return {}
+
+
+def record_sha(view: View, handle: str) -> str | None:
+    """Return the sha256 of a member's current record: what an update names as `previous`."""
+    raw = view.read(member_path(handle))
+    return hashlib.sha256(raw).hexdigest() if raw is not None else None
+
+
+def _check_replaces(view: View, handle: str, previous: object) -> None:
+    """Refuse a record that does not name the version it replaces, so nothing is overwritten unseen."""
+    current = view.read(member_path(handle))
+    if current is None:
+        if previous is not None:
+            raise Conflict(f"there is no record of {handle!r} to replace")
+        return
+    if previous is None:
+        raise Conflict(f"handle {handle!r} is taken")
+    if previous != hashlib.sha256(current).hexdigest():
+        raise Conflict(f"the record of {handle!r} changed since it was read; read it again")
+
+
+def _check_not_self_revoking(statement: Statement, keys: list[KeyRecord]) -> None:
+    """Refuse a record signed by a key it revokes before the record itself."""
+    for key in keys:
+        if key.kid in statement.signers and key.revoked_after is not None and key.revoked_after < statement.seq:
+            raise Forbidden(f"key {key.kid} cannot sign a record that revokes it before that record (statement {statement.seq})")
 
 
 def _check_key_history(previous: Mapping[str, Any], keys: list[KeyRecord]) -> None:

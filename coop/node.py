@@ -8,12 +8,13 @@ signed commit or none do.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from coop import audit, charter, config, statements
-from coop.errors import BadInput, CoopError, Conflict
+from coop.errors import BadInput, CoopError, Conflict, NotFound
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
 from coop.kinds import Area, Registry
@@ -51,6 +52,7 @@ class Node:
         self.keys = KeyStore(self.home / KEYS_DIR, passphrase, cfg["kdf_cost"])
         self.index = Index(open_database(cfg["database_url"], self.home), self.registry.indexers())
         self.name = cfg["node_name"]
+        self.clock: Callable[[], str] = statements.now  # tests replace it to move time without sleeping
 
     # -- reading --------------------------------------------------------------------
 
@@ -86,7 +88,7 @@ class Node:
         pair = self.identity(author)
         current = view or self.view()
         number = seq if seq is not None else current.last_seq(pair.handle) + 1
-        body = statements.make_body(kind, current.origin, pair.handle, number, fields, created)
+        body = statements.make_body(kind, current.origin, pair.handle, number, fields, created or self.clock())
         return statements.sign(body, [pair])
 
     def submit(self, raws: Sequence[bytes], message: str | None = None) -> list[Receipt]:
@@ -101,7 +103,7 @@ class Node:
 
         def prepare(snapshot: Snapshot) -> dict[str, bytes | None]:
             receipts.clear()
-            view = View(snapshot, now=statements.now())
+            view = View(snapshot, now=self.clock())
             receipts.extend(self._accept(raw, view) for raw in raws)
             if any(r.created for r in receipts):
                 for finish in self.registry.finishers():
@@ -124,7 +126,7 @@ class Node:
     def _accept(self, raw: bytes, view: View) -> Receipt:
         """Check one statement against the view and stage its changes there."""
         statement = statements.verify(raw, origin=view.origin, keys=view.keys)
-        statements.check_not_future(statement, view.now or statements.now())
+        statements.check_not_future(statement, view.now or self.clock())
         kind = self.registry.kind(statement.type)
         path = kind.path(statement)
         if view.read(path) == raw:
@@ -168,6 +170,19 @@ class Node:
         if pair is not None and not self.keys.has(handle):
             self.keys.save(pair)  # only once the record landed: a refused member leaves no key behind
         return receipt
+
+    def update_member(self, handle: str, author: str | None = None, **changes: Any) -> Receipt:
+        """Replace a member's record with changed fields (skills, keys as KeyRecords, roles), naming the version replaced."""
+        view = self.view()
+        raw = view.read(member_path(handle))
+        if raw is None:
+            raise NotFound(f"no member {handle!r}")
+        current = statements.parse(raw)[0]
+        fields = {k: v for k, v in current.items() if k not in statements.COMMON_FIELDS}
+        if "keys" in changes:
+            changes["keys"] = [k.to_dict() for k in changes["keys"]]
+        fields.update(changes, previous=hashlib.sha256(raw).hexdigest())
+        return self.write(MEMBER_TYPE, fields, author or handle)
 
 
 def create(cfg: config.Config, areas: Sequence[Area], name: str, origin: str, founder: str,

@@ -22,8 +22,8 @@ from coop.errors import BadInput, NotFound, StoreError
 from coop.keys import KeyPair
 
 BRANCH = "refs/heads/main"
-MAX_ATTEMPTS = 200
 STALE_LOCK_SECONDS = 30.0
+RETRY_SECONDS = 15.0  # beyond waiting out a stale lock
 ATTRIBUTES = "*.json merge=binary\n*.md merge=binary\n"
 
 Changes = Mapping[str, bytes | None]
@@ -184,7 +184,10 @@ class GitStore:
         (sequence numbers, taken names) always hold for the commit that lands. The
         message may be a function, called after `prepare`, when it names what was prepared.
         """
-        for attempt in range(MAX_ATTEMPTS):
+        deadline = time.monotonic() + STALE_LOCK_SECONDS + RETRY_SECONDS
+        attempt = 0
+        while time.monotonic() < deadline:
+            attempt += 1
             self._clear_stale_lock()
             head = self.head()
             snapshot = Snapshot(self.repo, head)
@@ -204,8 +207,8 @@ class GitStore:
                     ref.set_target(oid, text.splitlines()[0])
                 return str(oid)
             except (pygit2.GitError, OSError, pygit2.AlreadyExistsError):
-                time.sleep(random.uniform(0, 0.002 * (1 + attempt)))
-        raise StoreError(f"could not move {BRANCH} after {MAX_ATTEMPTS} attempts: too many concurrent writers")
+                time.sleep(random.uniform(0, min(0.002 * attempt, 0.2)))
+        raise StoreError(f"could not move {BRANCH} after {attempt} attempts: too many concurrent writers, or a lock that will not clear")
 
     def _write_commit(self, tree: pygit2.Oid, parent: pygit2.Commit | None, message: str, signer: CommitSigner) -> pygit2.Oid:
         who = pygit2.Signature(signer.name, signer.email, int(time.time()), 0)

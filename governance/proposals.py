@@ -265,15 +265,15 @@ def count(view: View, proposal_id: str) -> Tally:
 
 
 def proposal_fields(proposal_id: str, title: str, text: str, method: str, effect: Mapping[str, Any], view: View,
-                    closes_in: int | None, options: list[str] | None = None) -> dict[str, Any]:
-    """Return the fields of a proposal: a draft when closes_in is None, else opening now."""
+                    closes_in: int | None, options: list[str] | None = None, now: str | None = None) -> dict[str, Any]:
+    """Return the fields of a proposal: a draft when closes_in is None, else opening now (or at `now`)."""
     fields: dict[str, Any] = {"id": proposal_id, "title": title, "text": text, "body_sha256": text_sha256(text),
                               "method": method, "effect": dict(effect), "opens": None}
     if options:
         fields["options"] = list(options)
     if closes_in is not None:
-        now = statements.parse_time(statements.now())
-        fields.update({"opens": statements.format_time(now), "closes": statements.format_time(now + timedelta(seconds=closes_in)),
+        opens = statements.parse_time(now or statements.now())
+        fields.update({"opens": statements.format_time(opens), "closes": statements.format_time(opens + timedelta(seconds=closes_in)),
                        "eligible": eligible_voters(view), "rules": decision_rules(view)})
     return fields
 

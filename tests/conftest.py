@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from api.node import create_node
+from coop import statements
 from coop.node import Node
 
 PASSPHRASE = "test passphrase"
@@ -37,3 +39,25 @@ def node(home: Path) -> Iterator[Node]:
     created.add_member("dan", ["learner"], ["html"], author="bob")
     yield created
     created.index.db.close()
+
+
+class Clock:
+    """A clock the test moves by hand, so time windows pass without sleeping."""
+
+    def __init__(self) -> None:
+        self.moment = datetime.now(timezone.utc).replace(microsecond=0)
+
+    def __call__(self) -> str:
+        return statements.format_time(self.moment)
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.moment += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(node: Node) -> Clock:
+    """Give the node a clock the test controls (it starts at the real time and never runs backwards)."""
+    fake = Clock()
+    node.clock = fake
+    return fake

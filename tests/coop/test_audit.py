@@ -1,0 +1,156 @@
+"""Whole-repository verification: every commit must be signed by a node and be exactly what its statements cause."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from api.node import open_node
+from coop import audit, statements
+from coop.audit import Report
+from coop.keys import KeyPair
+from coop.members import ALLOWED_SIGNERS, MEMBER_TYPE, member_fields
+from coop.node import Node
+from coop.statements import KeyRecord
+from coop.store import BRANCH, CommitSigner, Snapshot
+from coop.view import View
+
+
+def verify(node: Node) -> Report:
+    """Verify the node's repository from its files alone."""
+    return audit.verify_repository(node.store, node.registry)
+
+
+def problems_at(report: Report, commit: str) -> list[str]:
+    """Return the problems reported for one commit."""
+    return [p.message for p in report.problems if p.where == f"commit {commit[:12]}"]
+
+
+def commit_as(node: Node, signer: CommitSigner, raws: Sequence[bytes], extra: Mapping[str, bytes | None] | None = None) -> str:
+    """Commit statements with the changes the rules give them, signed by any key, plus extra changes."""
+    paths: list[str] = []
+
+    def prepare(snapshot: Snapshot) -> dict[str, bytes | None]:
+        view = View(snapshot)
+        paths.clear()
+        for raw in raws:
+            statement = statements.verify(raw, origin=view.origin, keys=view.keys)
+            paths.append(node.registry.kind(statement.type).path(statement))
+            audit.replay(node.registry, view, paths[-1], raw)
+        view.stage(extra or {})
+        return view.pending
+
+    return node.store.commit(prepare, lambda: f"Test commit\n\n{audit.trailer(paths)}\n", signer)
+
+
+@pytest.fixture
+def erin(node: Node, sign_as: Callable[..., bytes]) -> bytes:
+    """Return alice's signed statement adding erin, not yet submitted."""
+    fields = member_fields("erin", ["member"], ["go"], [KeyRecord(KeyPair.generate("erin").public)])
+    return sign_as(node.keys.unlock("alice"), MEMBER_TYPE, fields)
+
+
+@pytest.fixture
+def rogue_node(node: Node) -> Iterator[Node]:
+    """Return a second node on the same data directory whose key the co-op never registered."""
+    rogue = open_node({"home": str(node.home), "node_name": "rogue"})
+    rogue.keys.create("rogue")
+    yield rogue
+    rogue.index.db.close()
+
+
+def test_fresh_node_verifies(node: Node) -> None:
+    report = verify(node)
+
+    assert report, report.problems
+    assert report.commits == len(list(node.store.repo.walk(node.store.head().id)))
+    assert report.statements >= 7  # charter, alice, node record, log key, bob, carol, dan
+
+
+def test_commit_made_by_the_rules_verifies(node: Node, erin: bytes) -> None:
+    commit_as(node, node.commit_signer(), [erin])
+
+    assert verify(node), verify(node).problems
+
+
+def test_unsigned_commit_added_with_plain_git_is_reported(node: Node, commit_outside_platform: Callable[[Path], str]) -> None:
+    commit = commit_outside_platform(node.store.path)
+
+    problems = problems_at(verify(node), commit)
+
+    assert any("no signature" in p for p in problems), problems
+
+
+def test_change_made_with_plain_git_is_reported(node: Node, commit_outside_platform: Callable[[Path], str]) -> None:
+    commit = commit_outside_platform(node.store.path)
+
+    problems = problems_at(verify(node), commit)
+
+    assert "notes.txt: changed by the commit but caused by none of its statements" in problems
+
+
+@pytest.mark.parametrize("signer", [
+    lambda node: CommitSigner(KeyPair.generate("node"), "node", "node@coop"),
+    lambda node: CommitSigner(node.keys.unlock("alice"), "alice", "alice@coop"),
+    lambda node: CommitSigner(node.keys.unlock("alice"), "node", "node@coop"),
+], ids=["stranger-key-in-the-nodes-name", "member-key-in-own-name", "member-key-in-the-nodes-name"])
+def test_commit_signed_by_a_key_that_is_not_a_node_key_is_reported(node: Node, erin: bytes,
+                                                                   signer: Callable[[Node], CommitSigner]) -> None:
+    commit = commit_as(node, signer(node), [erin])
+
+    problems = problems_at(verify(node), commit)
+
+    assert len(problems) == 1 and "which is not a key of node" in problems[0], problems
+
+
+def test_commit_by_a_node_the_coop_never_registered_is_reported(rogue_node: Node) -> None:
+    receipt = rogue_node.add_member("erin", ["member"], ["go"])
+
+    problems = problems_at(verify(rogue_node), receipt.commit)
+
+    assert problems == [f"commit is signed by key {rogue_node.keys.unlock('rogue').kid}, which is not a key of node 'rogue'"]
+
+
+def test_altered_commit_with_the_original_signature_is_reported(node: Node) -> None:
+    armored, payload = node.store.head().gpg_signature
+    altered = payload.replace(b"by bob", b"by mallory")
+    forged = node.store.repo.create_commit_with_signature(altered.decode(), armored.decode())
+    node.store.repo.references[BRANCH].set_target(forged)
+
+    problems = problems_at(verify(node), str(forged))
+
+    assert any("commit signature is invalid" in p for p in problems), problems
+
+
+def test_forged_statement_in_a_node_signed_commit_is_reported(node: Node, erin: bytes) -> None:
+    forged = erin.replace(b'"skills":["go"]', b'"skills":["gp"]')
+    assert forged != erin
+    commit = commit_as(node, node.commit_signer(), [erin], extra={"members/erin.json": forged})
+
+    problems = problems_at(verify(node), commit)
+
+    assert problems == ["members/erin.json: signature does not verify"]
+
+
+@pytest.mark.parametrize("path, data", [
+    ("notes/readme.json", b"{}"),
+    ("members/bob.json", None),
+    (ALLOWED_SIGNERS, b"mallory ssh-ed25519 AAAA\n"),
+    ("seq/carol.json", b'{"path":"members/carol.json","seq":1}'),
+], ids=["file-added", "member-record-deleted", "allowed-signers-edited", "sequence-rewound"])
+def test_change_no_statement_causes_is_reported(node: Node, erin: bytes, path: str, data: bytes | None) -> None:
+    commit = commit_as(node, node.commit_signer(), [erin], extra={path: data})
+
+    problems = problems_at(verify(node), commit)
+
+    assert problems == [f"{path}: changed by the commit but caused by none of its statements"]
+
+
+def test_every_bad_commit_is_reported_not_only_the_first(node: Node, erin: bytes) -> None:
+    first = commit_as(node, node.commit_signer(), [erin], extra={"notes/one.json": b"{}"})
+    second = commit_as(node, node.commit_signer(), [], extra={"notes/two.json": b"{}"})
+
+    report = verify(node)
+
+    assert problems_at(report, first) and problems_at(report, second)

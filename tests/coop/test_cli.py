@@ -1,0 +1,148 @@
+"""The `coop` command: init, members, verify and the index, each with working --help."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from api.cli import cli
+
+COOP = Path(sys.executable).with_name("coop")
+
+
+def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Yield the path of every command and subcommand below a group, the group itself first."""
+    yield prefix
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from command_paths(command, (*prefix, name))
+        else:
+            yield (*prefix, name)
+
+
+def invoke(*args: str) -> Result:
+    """Run the command line in-process and return its result."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def coop_home(home: Path) -> Path:
+    """Return the data directory of a co-op made with `coop init`, founder alice."""
+    result = invoke("--home", str(home), "init", "--name", "Test Co-op", "--origin", "coop.example/test", "--founder", "alice")
+    assert result.exit_code == 0, result.output
+    return home
+
+
+@pytest.mark.parametrize("path", list(command_paths(cli)), ids=lambda path: " ".join(path) or "coop")
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    command = cli
+    for name in path:
+        command = command.commands[name]
+
+    result = invoke(*path, "--help")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Usage: ")
+    assert command.help, "every command says what it does"
+    assert " ".join(command.help.split("\n\n")[0].split()) in " ".join(result.output.split())
+
+
+def test_init_creates_a_node(home: Path) -> None:
+    result = invoke("--home", str(home), "init", "--name", "Test Co-op", "--origin", "coop.example/test", "--founder", "alice")
+
+    assert result.exit_code == 0, result.output
+    assert "Created co-op 'Test Co-op'" in result.output
+    assert (home / "repo.git").is_dir() and (home / "keys" / "alice.key").is_file()
+
+
+def test_member_add_registers_a_member(coop_home: Path) -> None:
+    result = invoke("--home", str(coop_home), "member", "add", "bob", "--role", "member", "--skills", "python,web")
+
+    assert result.exit_code == 0, result.output
+    assert "added members/bob.json in commit" in result.output
+
+
+def test_member_list_shows_members_with_roles_and_skills(coop_home: Path) -> None:
+    invoke("--home", str(coop_home), "member", "add", "bob", "--role", "mentor", "--skills", "web,python")
+
+    result = invoke("--home", str(coop_home), "member", "list", "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [
+        {"handle": "alice", "roles": ["founder", "member"], "skills": []},
+        {"handle": "bob", "roles": ["member", "mentor"], "skills": ["python", "web"]},
+    ]
+
+
+def test_member_list_prints_a_table(coop_home: Path) -> None:
+    result = invoke("--home", str(coop_home), "member", "list")
+
+    assert result.output.splitlines()[0].split() == ["HANDLE", "ROLES", "SKILLS"]
+    assert result.output.splitlines()[1].split() == ["alice", "founder,member"]
+
+
+def test_member_show_prints_the_stored_record(coop_home: Path) -> None:
+    invoke("--home", str(coop_home), "member", "add", "bob", "--skills", "python")
+
+    result = invoke("--home", str(coop_home), "member", "show", "Bob")
+
+    record = json.loads(result.output)
+    assert (record["handle"], record["roles"], record["skills"], record["author"]) == ("bob", ["learner"], ["python"], "alice")
+
+
+def test_verify_passes_on_a_good_repository(coop_home: Path) -> None:
+    invoke("--home", str(coop_home), "member", "add", "bob")
+
+    result = invoke("--home", str(coop_home), "verify")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: ")
+
+
+def test_verify_fails_naming_the_first_bad_object(coop_home: Path, commit_outside_platform: Callable[[Path], str]) -> None:
+    bad = commit_outside_platform(coop_home / "repo.git")
+
+    result = invoke("--home", str(coop_home), "verify")
+
+    assert result.exit_code != 0
+    assert f"first bad object: commit {bad[:12]}" in result.output
+
+
+def test_index_rebuild_rebuilds_from_every_commit(coop_home: Path) -> None:
+    invoke("--home", str(coop_home), "member", "add", "bob")
+    (coop_home / "index.sqlite").unlink()
+
+    result = invoke("--home", str(coop_home), "index", "rebuild")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("index rebuilt from ")
+    listed = json.loads(invoke("--home", str(coop_home), "member", "list", "--json").output)
+    assert [m["handle"] for m in listed] == ["alice", "bob"]
+
+
+def run_coop(*args: str) -> subprocess.CompletedProcess:
+    """Run the installed `coop` console script."""
+    return subprocess.run([str(COOP), *args], capture_output=True, text=True, env=os.environ.copy(), timeout=60)
+
+
+def test_console_script_creates_and_verifies_a_node(home: Path) -> None:
+    created = run_coop("--home", str(home), "init", "--name", "Test Co-op", "--origin", "coop.example/test", "--founder", "alice")
+    added = run_coop("--home", str(home), "member", "add", "bob", "--role", "member")
+    verified = run_coop("--home", str(home), "verify")
+
+    assert [created.returncode, added.returncode, verified.returncode] == [0, 0, 0], created.stderr + added.stderr + verified.stderr
+    assert verified.stdout.startswith("ok: ")
+
+
+def test_console_script_prints_a_refusal_as_one_line(coop_home: Path) -> None:
+    result = run_coop("--home", str(coop_home), "member", "show", "nobody")
+
+    assert result.returncode == 2
+    assert result.stderr == "error: no member 'nobody'\n"

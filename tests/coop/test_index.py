@@ -1,0 +1,86 @@
+"""The index: a cache of the repository that incremental updates and a rebuild fill identically."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from coop.index import Index, MemberRow, open_database
+from coop.members import MEMBER_TYPE, member_fields, record_sha
+from coop.node import Node
+from coop.statements import KeyRecord
+from coop.store import BRANCH
+
+
+def update_skills(node: Node, handle: str, skills: list[str]) -> None:
+    """Have a member rewrite their own record with new skills."""
+    record = node.view().member(handle)
+    keys = [KeyRecord.from_dict(k) for k in record["keys"]]
+    node.write(MEMBER_TYPE, member_fields(handle, list(record["roles"]), skills, keys, previous=record_sha(node.view(), handle)), author=handle)
+
+
+@pytest.fixture
+def new_index(tmp_path: Path, node: Node) -> Iterator[Callable[[], Index]]:
+    """Return a maker of empty indexes, each on its own database, with the node's indexers."""
+    made: list[Index] = []
+
+    def make() -> Index:
+        directory = tmp_path / f"index-{len(made)}"
+        directory.mkdir()
+        made.append(Index(open_database(None, directory), node.registry.indexers()))
+        return made[-1]
+
+    yield make
+    for index in made:
+        index.db.close()
+
+
+def test_rebuild_gives_the_rows_incremental_updates_gave(node: Node) -> None:
+    update_skills(node, "bob", ["python", "rust", "web"])
+    node.add_member("erin", ["member"], ["go"])
+    incremental = node.index.dump()
+
+    node.index.rebuild(node.store)
+
+    assert node.index.dump() == incremental
+
+
+def test_updates_in_steps_give_the_rows_of_one_rebuild(node: Node, new_index: Callable[[], Index]) -> None:
+    stepwise, at_once = new_index(), new_index()
+    stepwise.update(node.store)
+    node.add_member("erin", ["member"], ["go"])
+    update_skills(node, "erin", ["go", "rust"])
+    stepwise.update(node.store)
+    update_skills(node, "carol", ["design", "figma"])
+    stepwise.update(node.store)
+
+    at_once.rebuild(node.store)
+
+    assert stepwise.dump() == at_once.dump()
+
+
+def test_index_reflects_the_head(node: Node) -> None:
+    update_skills(node, "bob", ["python", "rust", "web"])
+
+    rows = node.index.query(lambda: {r.handle: (r.roles, r.skills) for r in MemberRow.select()})
+
+    assert rows["bob"] == ("member,mentor", "python,rust,web")
+    assert set(rows) == {"alice", "bob", "carol", "dan"}
+
+
+def test_update_with_nothing_new_applies_no_commit(node: Node) -> None:
+    assert node.index.update(node.store) == 0
+
+
+def test_index_whose_commit_left_the_history_is_rebuilt(node: Node, new_index: Callable[[], Index]) -> None:
+    rebuilt = new_index()
+    before_erin = node.store.head().id
+    node.add_member("erin", ["member"], ["go"])
+    node.store.repo.references[BRANCH].set_target(before_erin)  # history replaced, e.g. by a sync
+
+    node.index.update(node.store)
+    rebuilt.rebuild(node.store)
+
+    assert node.index.dump() == rebuilt.dump()
+    assert "erin" not in node.index.query(lambda: [r.handle for r in MemberRow.select()])
