@@ -20,6 +20,7 @@ RUNTIME = [
 TEST = [
     "pytest>=8",
     "hypothesis>=6.100",
+    "beancount>=3",
 ]
 
 setup(
