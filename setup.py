@@ -17,7 +17,10 @@ RUNTIME = [
     "matplotlib>=3.8",
 ]
 
+POSTGRES = ["psycopg2-binary>=2.9"]
+
 TEST = [
+    *POSTGRES,
     "pytest>=8",
     "hypothesis>=6.100",
     "beancount>=3",
@@ -30,6 +33,6 @@ setup(
     packages=["coop", "ledger", "governance", "projects", "api"],
     python_requires=">=3.11",
     install_requires=RUNTIME,
-    extras_require={"test": TEST},
+    extras_require={"test": TEST, "postgres": POSTGRES},
     entry_points={"console_scripts": ["coop = api.cli:main"]},
 )
