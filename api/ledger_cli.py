@@ -15,11 +15,11 @@ from coop.errors import BadInput, NotFound
 from coop.ids import check_id
 from coop.view import View
 from governance.proposals import proposal_path
-from ledger import book, log
+from ledger import book, keeper, log, witness
 from ledger import entries as E
 from ledger.index import EntryRow
 from ledger.money import check_currency, from_decimal, to_decimal
-from ledger.note import verify_tlog_proof
+from ledger.note import Note, TlogProof, Verifier, WitnessPolicy, verify_tlog_proof
 
 
 def new_id(prefix: str) -> str:
@@ -226,36 +226,57 @@ def verify(ctx: Context) -> None:
 @click.argument("index", type=int)
 @pass_ctx
 def prove(ctx: Context, index: int) -> None:
-    """Write the c2sp.org/tlog-proof receipt of entry INDEX (entry included) to stdout."""
-    sys.stdout.buffer.write(log.receipt(ctx.node.view(), index).to_bytes())
+    """Write the c2sp.org/tlog-proof receipt of entry INDEX (entry and cosignatures included) to stdout."""
+    view = ctx.node.view()
+    cosigned = Note.from_bytes(witness.cosigned_checkpoint(view))
+    sys.stdout.buffer.write(log.receipt(view, index, cosigned).to_bytes())
 
 
 @ledger.command("check-proof")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--vkey", required=True, help="The log's verifier key (`coop ledger vkey`).")
 @click.option("--origin", help="The log origin (default: the key's name).")
-def check_proof(file: Path, vkey: str, origin: str | None) -> None:
-    """Verify a receipt offline, with nothing but the log's verifier key."""
-    from ledger.note import TlogProof, Verifier
-
+@click.option("--witness", "witness_keys", multiple=True, help="A witness's verifier key (repeat); see --quorum.")
+@click.option("--quorum", default=0, show_default=True, help="How many distinct witnesses must have cosigned.")
+def check_proof(file: Path, vkey: str, origin: str | None, witness_keys: tuple[str, ...], quorum: int) -> None:
+    """Verify a receipt offline, with nothing but the log's verifier key (and the witnesses' keys)."""
     data = file.read_bytes()
     proof = TlogProof.from_bytes(data)
     if proof.extra is None:
         raise BadInput("this receipt does not carry its entry (no extra line)")
     key = Verifier.from_vkey(vkey)
-    checkpoint = verify_tlog_proof(data, proof.extra, key, origin or key.name).checkpoint
+    witnesses = WitnessPolicy(tuple(Verifier.from_vkey(w) for w in witness_keys), quorum) if quorum else None
+    checked = verify_tlog_proof(data, proof.extra, key, origin or key.name, witnesses)
+    checkpoint = checked.checkpoint
     body = json.loads(proof.extra)["body"]
-    click.echo(f"ok: entry {proof.index} ({body['id']}, {body['type']}) is in the log of {checkpoint.origin} at size {checkpoint.size}")
+    cosigned = f", cosigned by {', '.join(name for name, _ in checked.cosigned_at)}" if checked.cosigned_at else ""
+    click.echo(f"ok: entry {proof.index} ({body['id']}, {body['type']}) is in the log of {checkpoint.origin} at size {checkpoint.size}{cosigned}")
 
 
 @ledger.command()
 @pass_ctx
 def checkpoint(ctx: Context) -> None:
-    """Print the current signed checkpoint."""
-    data = ctx.node.view().read(log.CHECKPOINT)
-    if data is None:
-        raise NotFound("the ledger is empty: no checkpoint yet")
-    sys.stdout.write(data.decode("utf-8"))
+    """Print the current signed checkpoint with the witnesses' cosignatures for its size."""
+    sys.stdout.write(witness.cosigned_checkpoint(ctx.node.view()).decode("utf-8"))
+
+
+@ledger.command("witness-key")
+@pass_ctx
+def witness_key(ctx: Context) -> None:
+    """Print your witness key (propose adding it to the charter's `witnesses` rule)."""
+    handle = ctx.node.identity(ctx.identity).handle
+    click.echo(keeper.witness_for(ctx.node, handle).signer.verifier.to_vkey())
+
+
+@ledger.command()
+@pass_ctx
+def cosign(ctx: Context) -> None:
+    """Witness the checkpoint: check it extends the last one you cosigned, then cosign it."""
+    node = ctx.node
+    handle = node.identity(ctx.identity).handle
+    checked, line = keeper.witness_for(node, handle).cosign(node.view())
+    node.write(witness.COSIGNATURE_TYPE, witness.cosignature_fields(checked, line), handle)
+    click.echo(f"cosigned the tree of {checked.size} entries as {line.name}")
 
 
 @ledger.command()

@@ -190,12 +190,16 @@ def check_log_record(statement: Statement, view: View) -> dict[str, bytes | None
 
 def area(hooks: Hooks) -> Area:
     """Return the ledger's contribution to a node."""
+    from ledger import witness  # witness builds on this module
     from ledger.index import LedgerIndexer
 
     check = make_kind_check(hooks)
     kinds = [Kind(t, lambda s: entry_path(s.body.get("id", "")), check, f"Ledger entry {t}") for t in E.TYPES]
     kinds.append(Kind(LOG_TYPE, lambda s: LOG_PATH, check_log_record, "The log's verifier key and the node that keeps it."))
-    return Area("ledger", kinds=kinds, indexers=(LedgerIndexer(),), checks=(lambda view, progress=None: verify_ledger(view, hooks, progress),),
+    kinds.append(Kind(witness.COSIGNATURE_TYPE, lambda s: witness.cosignature_path(s.author), witness.check_cosignature,
+                      "A witness's cosignature of a checkpoint (c2sp.org/tlog-cosignature)."))
+    checks = (lambda view, progress=None: verify_ledger(view, hooks, progress), lambda view, progress=None: witness.check_witnessed(view))
+    return Area("ledger", kinds=kinds, indexers=(LedgerIndexer(),), checks=checks,
                 finish=make_finish(hooks), managed=(log.TILE_DIR, log.CHECKPOINT))
 
 

@@ -8,6 +8,7 @@ from coop.view import View
 from ledger.book import LOG_TYPE, log_record
 from ledger.log import LogSigner
 from ledger.note import Signer
+from ledger.witness import Witness, witness_signer
 
 KEY_STORE = "log"
 STATE_FILE = "ledger-signer.json"
@@ -37,3 +38,14 @@ def setup(node: Node, founder: str | None = None) -> Receipt:
     pair = keys.unlock(node.name) if keys.has(node.name) else keys.create(node.name)
     vkey = Signer(node.origin, pair.seed).verifier.to_vkey()
     return node.write(LOG_TYPE, {"vkey": vkey, "keeper": node.name}, founder)
+
+
+WITNESS_KEYS = "witness"
+WITNESS_STATE = "witness-state.json"
+
+
+def witness_for(node: Node, handle: str) -> Witness:
+    """Return this node's witness for a member, creating its cosignature key on first use."""
+    keys = node.keys.sub(WITNESS_KEYS)
+    pair = keys.unlock(handle) if keys.has(handle) else keys.create(handle)
+    return Witness(witness_signer(pair.seed, node.origin, handle), node.home / f"{handle}-{WITNESS_STATE}")

@@ -124,9 +124,9 @@ def consistency(view: View, old_size: int, new_size: int) -> list[bytes]:
     return merkle.consistency_proof(old_size, new_size, hashes(view, size(view)).get_hash)
 
 
-def receipt(view: View, index: int) -> TlogProof:
-    """Return a c2sp.org/tlog-proof bundle for an entry at the head, the entry itself as extra data."""
-    note = stored_checkpoint(view)
+def receipt(view: View, index: int, note: Note | None = None) -> TlogProof:
+    """Return a c2sp.org/tlog-proof bundle for an entry under a checkpoint (default: the stored one), entry as extra data."""
+    note = note or stored_checkpoint(view)
     if note is None:
         raise NotFound("the ledger is empty")
     tree_size = Checkpoint.from_text(note.text).size
