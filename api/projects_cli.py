@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import peewee
 
 from api.context import Context, pass_ctx
 from coop import statements
@@ -357,11 +358,18 @@ def learner_note(ctx: Context, handle: str, text: str) -> None:
 def learners_(ctx: Context, show_all: bool) -> None:
     """List learners who have no mentor yet (or all with --all)."""
     def rows() -> list[Any]:
-        query = LearnerRow.select().order_by(LearnerRow.handle)
-        return list(query if show_all else query.where(LearnerRow.mentor.is_null()))
+        learners_now = MemberRow.select(MemberRow.handle).where(MemberRow.roles == "learner")
+        query = (LearnerRow.select(MemberRow.handle, LearnerRow.track, LearnerRow.mentor, LearnerRow.joined_via)
+                 .from_(MemberRow).join(LearnerRow, peewee.JOIN.LEFT_OUTER, on=(LearnerRow.handle == MemberRow.handle))
+                 .where(MemberRow.handle.in_(learners_now) | LearnerRow.handle.is_null(False))
+                 .order_by(MemberRow.handle))
+        if not show_all:
+            query = query.where(LearnerRow.mentor.is_null())
+        return list(query.dicts())
 
     for r in ctx.node.index.query(rows):
-        click.echo(f"{r.handle:<16} {r.track:<8} mentor: {r.mentor or '-':<14} joined via {r.joined_via}")
+        joined = f"joined via {r['joined_via']}" if r["track"] else "no learner profile yet"
+        click.echo(f"{r['handle']:<16} {r['track'] or '-':<8} mentor: {r['mentor'] or '-':<14} {joined}")
 
 
 @click.command("earnings")

@@ -1,8 +1,9 @@
-"""The kernel's own contribution to a node: charter, member and node statements."""
+"""The kernel's own contribution to a node: charter, member, node and app statements."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from coop import apps
 from coop.charter import CHARTER_TYPE, check_charter
 from coop.kinds import Area, Kind
 from coop.members import (ALLOWED_SIGNERS, MEMBER_TYPE, NODE_TYPE, allowed_signers, check_member, check_node,
@@ -22,6 +23,7 @@ CORE = Area(
         Kind(CHARTER_TYPE, lambda s: CHARTER_PATH, check_charter, "The charter: name, origin, founder and rules."),
         Kind(MEMBER_TYPE, member_statement_path, check_member, "A member's record: handle, roles, skills, keys."),
         Kind(NODE_TYPE, lambda s: node_path(s.body.get("name", "")), check_node, "A node's record: the key that signs its commits."),
+        apps.KIND,
     ),
     checks=(check_allowed_signers,),
 )

@@ -168,7 +168,7 @@ def verify(raw: bytes, *, origin: str, keys: KeyLookup, expected_type: str | Non
     known = {record.kid: record for record in keys(body["author"])}
     if not known:
         raise BadSignature(f"author {body['author']!r} has no registered key")
-    message = pae(body["type"], canonical.encode(body))
+    message = pae(body["type"], body_bytes(raw))
     signers: list[Kid] = []
     for entry in sigs:
         kid = entry["kid"]
@@ -185,6 +185,16 @@ def verify(raw: bytes, *, origin: str, keys: KeyLookup, expected_type: str | Non
         record.public.verify(message, unb64(entry["sig"], "signature"))
         signers.append(kid)
     return Statement(raw, body, tuple(signers))
+
+
+def body_bytes(raw: bytes) -> bytes:
+    """Return JCS(body) as it stands inside canonical envelope bytes, without encoding it again.
+
+    The envelope's keys sort as "body" then "sigs", so raw is `{"body":` JCS(body)
+    `,"sigs":` JCS(sigs) `}`; quotes inside strings are escaped, and nested "sigs"
+    keys come earlier, so the last `,"sigs":[` is the envelope's own.
+    """
+    return raw[len(b'{"body":'):raw.rindex(b',"sigs":[')]
 
 
 def check_sequence(statement: Statement, last_seq: int) -> None:

@@ -29,6 +29,10 @@ ATTRIBUTES = "*.json merge=binary\n*.md merge=binary\n"
 Changes = Mapping[str, bytes | None]
 
 
+class StaleWrite(Exception):
+    """Raised by a `prepare` step that finds its snapshot outrun by another writer: commit retries on a fresh head."""
+
+
 def check_path(path: str) -> list[str]:
     """Split a repository path into parts, refusing anything that could escape or hide."""
     parts = path.split("/")
@@ -161,6 +165,11 @@ class GitStore:
             raise NotFound(f"no file {path!r}" + (f" at {rev}" if rev else ""))
         return data
 
+    def moved_since(self, snapshot: Snapshot) -> bool:
+        """Tell whether the branch has moved on from a snapshot."""
+        head = self.head()
+        return (str(head.id) if head is not None else None) != snapshot.id
+
     def history(self, path: str) -> list[Revision]:
         """Return the commits that changed a path, newest first."""
         check_path(path)
@@ -191,7 +200,10 @@ class GitStore:
             self._clear_stale_lock()
             head = self.head()
             snapshot = Snapshot(self.repo, head)
-            changes = prepare(snapshot)
+            try:
+                changes = prepare(snapshot)
+            except StaleWrite:
+                continue
             if not changes:
                 return snapshot.id or ""
             tree = self._build_tree(snapshot.tree, changes)

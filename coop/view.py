@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import pygit2
+
 from coop import canonical, statements
-from coop.errors import BadInput, IntegrityError, NotFound
+from coop.errors import BadInput, CoopError, IntegrityError, NotFound
 from coop.ids import check_id
 from coop.statements import KeyRecord, Statement
 from coop.store import Snapshot
@@ -57,6 +59,13 @@ class View:
         if path in self.pending:
             return self.pending[path]
         return self.snapshot.read(path) if self.snapshot is not None else None
+
+    def blob_id(self, path: str) -> str | None:
+        """Return the git blob id of a file, pending changes included (so equal bytes give equal ids)."""
+        if path in self.pending:
+            data = self.pending[path]
+            return str(pygit2.hash(data)) if data is not None else None
+        return self.snapshot.blob_id(path) if self.snapshot is not None else None
 
     def list(self, directory: str) -> list[str]:
         """List names in a directory, pending changes included."""
@@ -145,5 +154,5 @@ class View:
             raise NotFound(f"no statement at {path!r}")
         try:
             return statements.verify(raw, origin=self.origin, keys=self.keys)
-        except Exception as e:
+        except CoopError as e:
             raise IntegrityError(f"{path}: {e}") from e

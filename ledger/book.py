@@ -8,15 +8,19 @@ commit, and `verify_ledger` re-derives all of it from the entries alone.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import json
+
+import pygit2
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from coop import canonical, statements
+from coop import bulk, canonical, statements
 from coop.charter import rules
-from coop.errors import BadInput, Conflict, CoopError, Forbidden, IntegrityError, Invalid, NotFound
+from coop.errors import BadInput, BadSignature, Conflict, CoopError, Forbidden, IntegrityError, Invalid, NotFound
 from coop.ids import check_id
 from coop.kinds import Area, Kind
+from coop.members import taken_names
 from coop.statements import Statement
 from coop.view import View
 from ledger import entries as E
@@ -55,11 +59,10 @@ def log_record(view: View) -> Mapping[str, Any] | None:
 
 
 def verifier(view: View) -> Verifier:
-    """Return the log's verifier key from the repository."""
-    record = log_record(view)
-    if record is None:
+    """Return the log's verifier key from the repository, its record's signature checked."""
+    if log_record(view) is None:
         raise NotFound("this co-op has no ledger yet (no log.json)")
-    return Verifier.from_vkey(record["vkey"])
+    return Verifier.from_vkey(view.verified(LOG_PATH).body["vkey"])
 
 
 def refuse_spending(view: View, authorisation: E.Authorisation, body: Mapping[str, Any]) -> None:
@@ -106,9 +109,9 @@ def balances_now(view: View) -> E.Balances:
     """Return balances after every entry in the log and every entry staged in the view."""
     totals: E.Balances = {}
     for _, raw in log.entries(view):
-        E.apply(totals, statements.parse(raw)[0])
+        E.apply(totals, json.loads(raw)["body"])  # entries in the log were checked on the way in
     for raw in staged_entries(view):
-        E.apply(totals, statements.parse(raw)[0])
+        E.apply(totals, json.loads(raw)["body"])
     return totals
 
 
@@ -209,50 +212,60 @@ def verify_ledger(view: View, hooks: Hooks | None = None, progress: Callable[[in
         return [] if view.read(log.CHECKPOINT) is None else ["ledger files exist but log.json does not"]
     data = view.read(log.CHECKPOINT)
     if data is None:
-        return [f"entry file {p} is not in the log" for p in _entry_files(view)]
+        return [f"entry file {p} is not in the log" for p in entry_files(view)]
     try:
         verified = verify_checkpoint(data, verifier(view), view.origin)
+    except IntegrityError as e:
+        return [f"{LOG_PATH}: {e}"]
     except CoopError as e:
         return [f"ledger/checkpoint: {e}"]
     problems: list[str] = []
-    leaves: list[bytes] = []
     totals: E.Balances = {}
     seen: set[str] = set()
     try:
-        for index, raw in log.entries(view, 0, verified.checkpoint.size):
-            leaves.append(merkle.leaf_hash(raw))
-            try:
-                _verify_entry(view, index, raw, seen, totals, hooks)
-            except CoopError as e:
-                problems.append(f"ledger entry {index}: {e}")
-            if progress:
-                progress(1)
+        stored = [raw for _, raw in log.entries(view, 0, verified.checkpoint.size)]
     except CoopError as e:
-        return problems + [f"ledger bundles: {e}"]
+        return [f"ledger bundles: {e}"]
+    leaves = [merkle.leaf_hash(raw) for raw in stored]
+    signatures = bulk.verify_many(stored, view.origin, key_table(view), progress)
+    files = entry_files(view)
+    for index, (raw, error) in enumerate(zip(stored, signatures)):
+        try:
+            if error is not None:
+                raise BadSignature(error)
+            _check_entry_rules(view, index, stored, files, json.loads(raw)["body"], seen, totals, hooks)
+        except CoopError as e:
+            problems.append(f"ledger entry {index}: {e}")
     problems += _compare_tiles(view, leaves)
     if merkle.root(leaves) != verified.checkpoint.root:
         problems.append("ledger: the entries do not hash to the checkpoint's root")
-    stray = set(_entry_files(view)) - {entry_path(i) for i in seen}
+    stray = set(files) - {entry_path(i) for i in seen}
     problems += [f"entry file {p} is not in the log" for p in sorted(stray)]
     return problems
 
 
-def _verify_entry(view: View, index: int, raw: bytes, seen: set[str], totals: E.Balances, hooks: Hooks | None) -> None:
-    statement = statements.verify(raw, origin=view.origin, keys=view.keys)
-    body = statement.body
+def key_table(view: View) -> dict[str, list[Any]]:
+    """Return every author's keys, for checking signatures away from the repository."""
+    return {name: list(view.keys(name)) for name in taken_names(view)}
+
+
+def _check_entry_rules(view: View, index: int, stored: Sequence[bytes], files: Mapping[str, str], body: Mapping[str, Any],
+                       seen: set[str], totals: E.Balances, hooks: Hooks | None) -> None:
+    """Check entry `index` of the stored ones, its signature already verified: kind, postings, uniqueness, references, balances."""
+    raw = stored[index]
     if body["type"] not in E.TYPES:
         raise Invalid(f"{body['type']} is not a ledger entry type")
     postings = E.check_entry(body)
     if body["id"] in seen:
         raise Conflict(f"entry id {body['id']} appears twice")
     seen.add(body["id"])
-    if view.read(entry_path(body["id"])) != raw:
+    if files.get(entry_path(body["id"])) != str(pygit2.hash(raw)):
         raise IntegrityError(f"entry file for {body['id']} differs from the log's entry")
     if body["type"] == E.SPLIT:
         ref = body["revenue"]
         if not isinstance(ref.get("index"), int) or not 0 <= ref["index"] < index:
             raise Invalid("a split must follow the revenue it splits")
-        check_split_reference(body, log.entry_at(view, ref["index"]), view)
+        check_split_reference(body, stored[ref["index"]], view)
     if E.money_leaving_common(postings) and hooks is not None:
         hooks.authorise(view, E.Authorisation.from_dict(body["authorised_by"]), body)
     E.apply(totals, body)
@@ -267,10 +280,15 @@ def _compare_tiles(view: View, leaves: list[bytes]) -> list[str]:
             if view.read(log.PREFIX + path) != data]
 
 
-def _entry_files(view: View) -> Iterator[str]:
+def entry_files(view: View) -> dict[str, str]:
+    """Return every entry file's path and git blob id, reading each shard directory once."""
+    files = {}
     for shard in view.list(ENTRY_DIR.rstrip("/")):
-        for name in view.list(ENTRY_DIR + shard):
-            yield f"{ENTRY_DIR}{shard}/{name}"
+        directory = f"{ENTRY_DIR}{shard}"
+        for name in view.list(directory):
+            path = f"{directory}/{name}"
+            files[path] = view.blob_id(path)
+    return files
 
 
 def entry_bodies(view: View) -> Iterable[tuple[int, Mapping[str, Any], bytes]]:

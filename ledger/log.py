@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from coop.errors import Conflict, CoopError, Forbidden, IntegrityError, NotFound
+from coop.store import StaleWrite
 from coop.view import View
 from ledger import merkle, tiles
 from ledger.note import Checkpoint, Note, Signer, TlogProof, sign_note, verify_checkpoint
@@ -133,6 +134,14 @@ def receipt(view: View, index: int, note: Note | None = None) -> TlogProof:
     return TlogProof(index, tuple(inclusion(view, index, tree_size)), note, extra=entry_at(view, index))
 
 
+def _outrun(view: View) -> bool:
+    snapshot = view.snapshot
+    if snapshot is None or snapshot.commit is None:
+        return False
+    head = snapshot.repo.references.get("refs/heads/main")
+    return head is not None and str(head.target) != snapshot.id
+
+
 class LogSigner:
     """The log key, with a memory of the last checkpoint it published.
 
@@ -157,8 +166,15 @@ class LogSigner:
         return data["size"], bytes.fromhex(data["root"])
 
     def sign(self, checkpoint: Checkpoint, view: View) -> bytes:
-        """Sign a checkpoint after checking it extends the last one published, using the tiles in view."""
+        """Sign a checkpoint after checking it extends the last one published, using the tiles in view.
+
+        A writer whose snapshot another writer has outrun is sent back to retry on the
+        new head; only a branch that is itself behind what was published is refused.
+        """
         self._learn(View(view.snapshot))
+        last = self.last()
+        if last is not None and checkpoint.size <= last[0] and _outrun(view):
+            raise StaleWrite("another writer published a newer checkpoint")
         self._check_extends(checkpoint, view)
         return sign_note(checkpoint.to_text(), [self.signer]).to_bytes()
 

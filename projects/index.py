@@ -101,12 +101,18 @@ class ProjectsIndexer:
         if path.startswith("decided/staffing/"):
             _set_team(path[len("decided/staffing/"):-5], dict(canonical.decode(raw)["shares"]))
             return
+        if path.startswith("decided/referrals/"):
+            referrer = canonical.decode(raw)["referrer"]
+            ClientRow.update(referrer=referrer).where(ClientRow.client_id == path[len("decided/referrals/"):-5]).execute()
+            return
         if not path.startswith(("clients/", "projects/", "learners/")):
             return
         body = statements.parse(raw)[0]
         kind = body["type"]
         if kind == CLIENT_TYPE:
-            ClientRow.replace(client_id=body["id"], name=body["name"], referrer=body["referrer"], liaison=body["liaison"],
+            previous = ClientRow.get_or_none(ClientRow.client_id == body["id"])
+            referrer = previous.referrer if previous is not None else body["referrer"]  # a decided referral stays
+            ClientRow.replace(client_id=body["id"], name=body["name"], referrer=referrer, liaison=body["liaison"],
                               registered=body["registered"]).execute()
         elif kind == PROJECT_TYPE:
             previous = ProjectRow.get_or_none(ProjectRow.project_id == body["id"])

@@ -102,7 +102,7 @@ def cohorts(people: Sequence[Person], earned: Mapping[tuple[str, str], int], cur
             learners=sum(p.was_learner for p in group),
             became_members=sum(p.was_learner and p.is_member for p in group),
             earned=len(amounts),
-            median_earnings=int(median(amounts)) if amounts else 0,
+            median_earnings=int(Decimal(median(amounts)).to_integral_value(ROUND_HALF_EVEN)) if amounts else 0,
             currency=currency,
         ))
     return rows

@@ -23,7 +23,12 @@ MAX_ATTEMPTS = 10
 
 
 def check_revenue(view: View, body: Mapping[str, Any]) -> None:
-    """A project's revenue pays exactly one accepted milestone, in full."""
+    """A project's revenue pays exactly one accepted milestone, in full, dated when it is recorded.
+
+    The referral period is judged at the revenue's date, so that date may not be
+    set back: not before the milestone was accepted, and not in the past at all
+    when the node accepts it.
+    """
     project_id = body.get("project")
     if project_id is None:
         return
@@ -38,6 +43,10 @@ def check_revenue(view: View, body: Mapping[str, Any]) -> None:
         raise Invalid(f"the revenue of milestone {milestone_id} has id {revenue_id(project_id, milestone_id)}")
     if stone["status"] != "accepted":
         raise Conflict(f"milestone {milestone_id} is {stone['status']}: only an accepted milestone is paid, once")
+    if statements.parse_time(body["created"]) < statements.parse_time(stone["created"]):
+        raise Invalid(f"a payment cannot be dated before milestone {milestone_id} was accepted ({stone['created']})")
+    if view.now is not None and statements.parse_time(body["created"]) < statements.parse_time(view.now) - statements.MAX_SKEW:
+        raise Invalid("a milestone's payment is recorded when it is received, not backdated")
     if (body["amount"], body["currency"]) != (stone["amount"], stone["currency"]):
         raise Invalid(f"milestone {milestone_id} is worth {stone['amount']} {stone['currency']} (minor units)")
     if state(view, project_id) not in ("in_progress", "delivered"):
