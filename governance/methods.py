@@ -95,9 +95,12 @@ def _check_count(value: object, what: str) -> int:
     return value
 
 
-def _check_counts(counts: object, keys: Sequence[str], what: str) -> Mapping[str, int]:
-    """Return counts as a read-only mapping in the order of keys, or raise BadInput."""
-    if not isinstance(counts, Mapping) or set(counts) != set(keys):
+def _check_counts(counts: object, what: str, keys: Sequence[str] | None = None) -> Mapping[str, int]:
+    """Return counts as a read-only mapping, in the order of keys when given, or raise BadInput."""
+    if not isinstance(counts, Mapping):
+        raise BadInput(f"{what} must be an object")
+    keys = list(counts) if keys is None else keys
+    if set(counts) != set(keys):
         raise BadInput(f"{what} must count exactly: {', '.join(keys)}")
     return MappingProxyType({key: _check_count(counts[key], f"{what} of {key!r}") for key in keys})
 
@@ -106,15 +109,17 @@ def _check_keys(data: object, required: set[str], optional: set[str], what: str)
     """Return data if it is a mapping with all required and no unknown keys, else raise BadInput."""
     if not isinstance(data, Mapping):
         raise BadInput(f"{what} must be an object")
-    missing, unknown = required - set(data), set(data) - required - optional
-    if missing or unknown:
-        raise BadInput(f"{what} is missing {sorted(missing)} or has unknown fields {sorted(unknown)}")
+    missing, unknown = sorted(required - set(data)), sorted(set(data) - required - optional)
+    if missing:
+        raise BadInput(f"{what} lacks fields: {', '.join(missing)}")
+    if unknown:
+        raise BadInput(f"{what} has unknown fields: {', '.join(unknown)}")
     return data
 
 
 @dataclass(frozen=True)
 class Ballot:
-    """One voter's ballot: a choice, a reason (required to object or block) and, to rank, an ordered tuple of options."""
+    """One voter's ballot: a choice, a reason (needed to object or block), and the options ranked, best first."""
 
     voter: Handle
     choice: str
@@ -185,7 +190,7 @@ class Round:
     eliminated: Option | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "counts", _check_counts(self.counts, list(self.counts), "round counts"))
+        object.__setattr__(self, "counts", _check_counts(self.counts, "round counts"))
         _check_count(self.exhausted, "exhausted ballots")
         if self.eliminated is not None and self.eliminated not in self.counts:
             raise BadInput(f"eliminated option {self.eliminated!r} is not in the round")
@@ -221,15 +226,18 @@ class Tally:
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", _parse(Method, self.method, "method"))
         object.__setattr__(self, "outcome", _parse(Outcome, self.outcome, "outcome"))
-        object.__setattr__(self, "counts", _check_counts(self.counts, CHOICES[self.method], "counts"))
+        object.__setattr__(self, "counts", _check_counts(self.counts, "counts", CHOICES[self.method]))
+        object.__setattr__(self, "options", check_options(self.method, self.options))
         _check_count(self.quorum_needed, "quorum needed")
         if _check_count(self.quorum_reached, "quorum reached") != sum(self.counts.values()):
             raise BadInput("quorum reached must equal the number of ballots counted")
+        if self.objections and self.method is not Method.CONSENT:
+            raise BadInput("only consent records objections")
         if any(b.choice not in NEEDS_REASON for b in self.objections):
             raise BadInput("objections hold only ballots that object or block")
         ranked = self.method is Method.RANKED_CHOICE
-        if ranked != bool(self.options) or ranked != bool(self.rounds):
-            raise BadInput("options and rounds belong to ranked choice, which needs both")
+        if ranked != bool(self.rounds):
+            raise BadInput("rounds belong to ranked choice, which records at least one")
         if (self.winner is not None) != (ranked and self.outcome is Outcome.PASSED):
             raise BadInput("a winner is named exactly when a ranked choice passes")
         if not all(set(r.counts) <= set(self.options) for r in self.rounds):
@@ -301,7 +309,9 @@ def check_ballot(method: Method, ballot: Ballot, options: Sequence[Option] = ())
     return ballot
 
 
-def instant_runoff(options: Sequence[Option], rankings: Iterable[tuple[Option, ...]]) -> tuple[tuple[Round, ...], Option | None]:
+def instant_runoff(
+    options: Sequence[Option], rankings: Iterable[tuple[Option, ...]]
+) -> tuple[tuple[Round, ...], Option | None]:
     """Run instant-runoff rounds; return them and the winner, None when every ballot is exhausted."""
     rankings = list(rankings)
     continuing = list(options)
@@ -369,7 +379,7 @@ def tally(
     counts = {choice: votes[choice] for choice in CHOICES[method]}
     rounds, leader = ((), None)
     if method is Method.RANKED_CHOICE:
-        rounds, leader = instant_runoff(options, (b.ranking for b in counted))
+        rounds, leader = instant_runoff(options, (b.ranking for b in counted if b.ranking))
     needed = quorum_needed(rules.quorum_bp, len(eligible))
     if len(counted) < needed:
         outcome = Outcome.NO_QUORUM

@@ -1,15 +1,26 @@
 """Proposal text (markdown) rendered as safe HTML for the web and as plain text for a terminal.
 
-Proposal text comes from any member, so the HTML goes through an allow-list
-sanitiser (nh3) after markdown: only the tags and attributes below survive,
-links may point only to http, https and mailto URLs (or relative ones), and
-every link gets rel="nofollow noopener". Images are not allowed, because a
-remote image would tell its host who reads the proposal. The terminal text is
-made from the sanitised HTML with control characters removed, so a proposal
-cannot send escape sequences to a reader's terminal.
+Proposal text comes from any member. Raw HTML in it is shown as text, not
+interpreted, and markdown's output goes through an allow-list sanitiser (nh3):
+only the tags and attributes below survive, links may point only to http, https
+and mailto URLs (or relative ones), and every link gets rel="nofollow noopener".
+Images are not allowed, because a remote image would tell its host who reads the
+proposal. The terminal text is made from the sanitised HTML with control
+characters removed, so a proposal cannot send escape sequences to a reader's
+terminal.
+
+Python-Markdown takes time quadratic in some inputs: unclosed brackets
+(https://github.com/Python-Markdown/markdown/issues/798), long runs of heading
+or rule lines, and lists nested hundreds deep (which overflow its recursion).
+Text whose brackets would make the parser scan more than `MAX_BRACKET_SCAN`
+characters, or with a block (lines between blank lines) longer than
+`MAX_BLOCK_LINES` lines, is therefore shown as preformatted plain text instead
+of markdown. The worst text within the size limit then renders in under a
+second rather than in minutes, and a stored text always renders.
 """
 from __future__ import annotations
 
+import html
 import re
 import textwrap
 from dataclasses import dataclass
@@ -21,6 +32,8 @@ import nh3
 from coop.errors import BadInput, TooLarge
 
 MAX_MARKDOWN_BYTES = 64 * 1024
+MAX_BRACKET_SCAN = 500_000
+MAX_BLOCK_LINES = 100
 TEXT_WIDTH = 78
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -44,12 +57,14 @@ _MARKDOWN_CONFIG = {"tables": {"use_align_attribute": True}}
 # C0 and C1 controls except newline and tab, and the bidirectional overrides that
 # can make a terminal show text in another order than it is stored.
 _TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n")
+_CLOSES = {"]": "[", ")": "("}
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _BLOCKS = frozenset({"p", "pre", "table", "blockquote"})
 
 
-def to_html(text: str) -> str:
-    """Render proposal markdown as HTML that is safe to put in a page."""
+def check_text(text: object) -> str:
+    """Return the text if it is a Unicode string within the size limit, else raise BadInput."""
     if not isinstance(text, str):
         raise BadInput("proposal text must be a string")
     try:
@@ -58,8 +73,26 @@ def to_html(text: str) -> str:
         raise BadInput(f"proposal text is not valid Unicode: {e.reason}") from e
     if size > MAX_MARKDOWN_BYTES:
         raise TooLarge(f"proposal text is {size} bytes, the limit is {MAX_MARKDOWN_BYTES}")
-    html = markdown.markdown(text, extensions=_MARKDOWN_EXTENSIONS, extension_configs=_MARKDOWN_CONFIG)
-    return _SANITISER.clean(html)
+    return text
+
+
+def to_html(text: str) -> str:
+    """Render proposal markdown as HTML that is safe to put in a page."""
+    check_text(text)
+    if _parses_quickly(text):
+        parser = markdown.Markdown(extensions=_MARKDOWN_EXTENSIONS, extension_configs=_MARKDOWN_CONFIG)
+        parser.preprocessors.deregister("html_block")
+        parser.inlinePatterns.deregister("html")
+        try:
+            return sanitise(parser.convert(text))
+        except RecursionError:
+            pass  # lists or quotes nested too deep for the parser: show the text as it is
+    return sanitise(f"<pre>{html.escape(text)}</pre>")
+
+
+def sanitise(fragment: str) -> str:
+    """Keep only allowed tags, attributes and URL schemes of an HTML fragment."""
+    return _SANITISER.clean(fragment)
 
 
 def to_text(text: str, width: int = TEXT_WIDTH) -> str:
@@ -68,6 +101,26 @@ def to_text(text: str, width: int = TEXT_WIDTH) -> str:
     writer.feed(to_html(text))
     writer.close()
     return writer.text()
+
+
+def _parses_quickly(text: str) -> bool:
+    """Tell whether markdown can parse the text in bounded time: short blocks, brackets that close."""
+    blocks = _BLOCK_BREAK.split(text.replace("\r\n", "\n"))
+    if max(block.count("\n") + 1 for block in blocks) > MAX_BLOCK_LINES:
+        return False
+    return sum(_bracket_scan(block) for block in blocks) <= MAX_BRACKET_SCAN
+
+
+def _bracket_scan(block: str) -> int:
+    """Return how far the link parser scans in a block: from each '[' or '(' to its match, else to the end."""
+    scan = 0
+    open_at: dict[str, list[int]] = {"[": [], "(": []}
+    for position, char in enumerate(block):
+        if char in open_at:
+            open_at[char].append(position)
+        elif char in _CLOSES and open_at[_CLOSES[char]]:
+            scan += position - open_at[_CLOSES[char]].pop()
+    return scan + sum(len(block) - position for stack in open_at.values() for position in stack)
 
 
 @dataclass
