@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from coop.errors import BadInput, Forbidden
 from coop.ids import check_id, check_new_handle
 from coop.kinds import Area, Check, Kind
-from coop.members import _check_key_history, _check_keys_unused, check_keys, taken_names
+from coop.members import _check_key_history, check_keys, claim_keys, taken_names
 from coop.statements import KeyRecord, Statement
 from coop.view import View
 
@@ -170,9 +170,8 @@ def check_app(statement: Statement, view: View) -> dict[str, bytes | None]:
                 raise Forbidden(f"app {app_id!r} cannot change its own scopes; its owner does")
         elif not (author == previous["owner"] and "member" in view.roles(author)) and "founder" not in view.roles(author):
             raise Forbidden(f"only app {app_id!r}, its owner or the founder may change its record")
-        _check_key_history(previous, keys)
-    _check_keys_unused(view, app_id, keys)
-    return {}
+        _check_key_history(view, app_id, previous, keys)
+    return claim_keys(view, app_id, keys)
 
 
 KIND = Kind(APP_TYPE, app_statement_path, check_app, "An allied app: its owner, keys, scopes and webhook subscription.")

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import pygit2
 
 from coop import sshsig, statements
-from coop.errors import CoopError
+from coop.errors import CoopError, IntegrityError
 from coop.kinds import Registry
-from coop.members import ALLOWED_SIGNERS, allowed_signers, node_signing_keys
+from coop.members import ALLOWED_SIGNERS, allowed_signers, claim_keys, node_signing_keys
+from coop.statements import KeyRecord
 from coop.store import GitStore, Snapshot
 from coop.view import View
 
@@ -139,13 +140,25 @@ def replay(registry: Registry, view: View, path: str, raw: bytes, genesis: bool 
     statement = statements.verify(raw, origin=view.origin, keys=view.keys)
     kind = registry.kind(statement.type)
     if kind.path(statement) != path:
-        raise CoopError(f"a {statement.type} statement does not belong at this path")
+        raise IntegrityError(f"a {statement.type} statement does not belong at this path")
     statements.check_sequence(statement, view.last_seq(statement.author))
     if genesis:
-        effects = {ALLOWED_SIGNERS: allowed_signers(view)} if statement.type == "coop.node/v1" else {}
+        effects = genesis_effect(view, statement)
     else:
         effects = kind.check(statement, view)
     view.stage({path: raw, **effects, **view.seq_change(statement, path)})
+
+
+def genesis_effect(view: View, statement: statements.Statement) -> dict[str, bytes | None]:
+    """Return what a statement of the first commit causes: its keys' owner files, and for the node, allowed_signers."""
+    body = statement.body
+    if statement.type == "coop.member/v1":
+        return claim_keys(view, body["handle"], [KeyRecord.from_dict(k) for k in body["keys"]])
+    if statement.type == "coop.node/v1":
+        claims = claim_keys(view, body["name"], [KeyRecord.from_dict(k) for k in body["keys"]])
+        view.stage(claims)
+        return {**claims, ALLOWED_SIGNERS: allowed_signers(view)}
+    return {}
 
 
 def _changed_paths(before: Snapshot | None, after: Snapshot) -> set[str]:

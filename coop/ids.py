@@ -35,31 +35,27 @@ def check_id(value: object, what: str = "id") -> str:
 
 
 def _ascii_lookalikes() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """Derive, once, from the confusables data: classes of look-alike ASCII characters
-    (each mapped to one representative), look-alike sequences (rn for m), and the
-    ASCII character each non-ASCII look-alike imitates."""
-    alnum = set(string.ascii_lowercase + string.digits)
-    parent = {c: c for c in alnum}
-
-    def find(c: str) -> str:
-        while parent[c] != c:
-            c = parent[c]
-        return c
-
+    """Derive, once, from the confusables data: the digit standing for each letter it looks like
+    (l and i read as 1, o as 0), look-alike sequences (rn as m), and the ASCII character each
+    non-ASCII look-alike imitates. Letters are merged only through a digit: `sara` and `fara`
+    stay distinct, `leo` and `ieo` do not."""
+    letters, digits = set(string.ascii_lowercase), set(string.digits)
+    prototypes: dict[str, str] = {}
     sequences: dict[str, str] = {}
     imitates: dict[str, str] = {}
     for key, values in confusables.CONFUSABLE_MAP.items():
-        if key not in alnum:
+        if key in digits:
+            for value in values:
+                if value in letters:
+                    prototypes.setdefault(value, key)
+        if key not in letters | digits:
             continue
         for value in values:
-            if value in alnum:
-                a, b = sorted((find(key), find(value)))
-                parent[b] = a
-            elif len(value) > 1 and all(ch in alnum for ch in value):
+            if len(value) > 1 and all(ch in letters | digits for ch in value):
                 sequences[value] = key
             elif len(value) == 1 and not value.isascii():
                 imitates.setdefault(unicodedata.normalize("NFC", value).casefold(), key)
-    return {c: find(c) for c in alnum}, sequences, imitates
+    return prototypes, sequences, imitates
 
 
 _CLASSES, _SEQUENCES, _IMITATES = _ascii_lookalikes()
@@ -86,7 +82,10 @@ def normalise_handle(raw: str) -> Handle:
 
 
 def skeleton(handle: Handle) -> str:
-    """Return the form two look-alike handles share (rn reads as m, 1 as l, 0 as o); linear time."""
+    """Return the form two look-alike handles share (rn reads as m, 1 as l, 0 as o); linear time.
+
+    A simplification of the UTS #39 skeleton for the ASCII alphabet handles use.
+    """
     for sequence, single in _SEQUENCES.items():
         handle = handle.replace(sequence, single)
     return "".join(_CLASSES.get(ch, ch) for ch in handle)

@@ -106,12 +106,15 @@ def open_database(url: str | None, home: Path) -> peewee.Database:
     """Open the index database: SQLite in WAL mode by default, or COOP_DATABASE_URL."""
     if not url:
         return peewee.SqliteDatabase(str(home / "index.sqlite"), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    where = url.split("@")[-1]
     try:
         db = connect(url)
-    except (RuntimeError, ValueError, ImportError) as e:
-        raise StoreError(f"cannot open index database {url.split('@')[-1]}: {e}") from e
-    if isinstance(db, peewee.SqliteDatabase):
-        db.init(db.database, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        if isinstance(db, peewee.SqliteDatabase):
+            db.init(db.database, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        db.connect(reuse_if_open=True)
+    except (RuntimeError, ValueError, ImportError, peewee.ImproperlyConfigured, peewee.OperationalError) as e:
+        hint = " (install the driver: pip install 'coop[postgres]')" if isinstance(e, peewee.ImproperlyConfigured) else ""
+        raise StoreError(f"cannot open the index database at {where}: {e}{hint}") from e
     return db
 
 
@@ -134,10 +137,22 @@ class Index:
         with self.bound():
             return fn()
 
+    @property
+    def schema(self) -> str:
+        """Return a fingerprint of the tables' shape: a new version of the code may need new columns."""
+        shape = sorted((m._meta.table_name, tuple(m._meta.sorted_field_names)) for m in self.models)
+        return hashlib.sha256(repr(shape).encode()).hexdigest()[:16]
+
     def last_commit(self) -> str | None:
-        """Return the last commit the index reflects."""
+        """Return the last commit the index reflects (None, after dropping it, if its schema is old)."""
         with self.bound():
             self.db.create_tables(self.models, safe=True)
+            schema = IndexState.get_or_none(IndexState.key == "schema")
+            if schema is None or schema.value != self.schema:
+                self.db.drop_tables(self.models, safe=True)
+                self.db.create_tables(self.models)
+                IndexState.replace(key="schema", value=self.schema).execute()
+                return None
             row = IndexState.get_or_none(IndexState.key == "commit")
             return row.value if row else None
 
@@ -163,7 +178,6 @@ class Index:
         """Drop every table and replay the repository's history into a fresh index."""
         with self.bound():
             self.db.drop_tables(self.models, safe=True)
-            self.db.create_tables(self.models)
         return self.update(store, progress)
 
     def _apply_commit(self, store: GitStore, commit: pygit2.Commit) -> None:

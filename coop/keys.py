@@ -21,7 +21,7 @@ import nacl.signing
 import nacl.utils
 
 from coop import canonical
-from coop.errors import BadInput, BadSignature, CoopError, NotFound
+from coop.errors import BadInput, BadSignature, Conflict, NotFound
 from coop.ids import check_id
 
 Kid = str
@@ -165,7 +165,7 @@ class KeyStore:
         """Generate, encrypt and save a new key for an identity that has none yet."""
         path = self._path(handle)
         if path.exists():
-            raise CoopError(f"a key for {handle!r} already exists at {path}")
+            raise Conflict(f"a key for {handle!r} already exists at {path}")
         pair = KeyPair.generate(handle)
         self.save(pair)
         return pair

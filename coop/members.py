@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from coop.errors import BadInput, Conflict, Forbidden
+from coop import canonical
 from coop.ids import check_id, check_new_handle
 from coop.sshsig import allowed_signers_line
 from coop.statements import KeyRecord, Statement
@@ -22,6 +23,7 @@ MEMBER_TYPE = "coop.member/v1"
 NODE_TYPE = "coop.node/v1"
 ROLES = ("founder", "member", "mentor", "learner")
 ALLOWED_SIGNERS = "keys/allowed_signers"
+KEY_OWNERS = "keys/owners"
 MAX_SKILLS = 32
 
 
@@ -114,9 +116,8 @@ def check_member(statement: Statement, view: View) -> dict[str, bytes | None]:
             raise Forbidden(f"only {handle!r} or the founder may change {handle!r}'s record")
         if statement.author == handle and roles != previous["roles"] and "founder" not in author_roles:
             raise Forbidden("roles change through a passed proposal, not by editing your own record")
-        _check_key_history(previous, keys)
-    _check_keys_unused(view, handle, keys)
-    return {}
+        _check_key_history(view, handle, previous, keys)
+    return claim_keys(view, handle, keys)
 
 
 def record_sha(view: View, handle: str) -> str | None:
@@ -145,24 +146,40 @@ def _check_not_self_revoking(statement: Statement, keys: list[KeyRecord]) -> Non
             raise Forbidden(f"key {key.kid} cannot sign a record that revokes it before that record (statement {statement.seq})")
 
 
-def _check_key_history(previous: Mapping[str, Any], keys: list[KeyRecord]) -> None:
-    """Refuse un-revoking a key or moving its revocation point."""
+def _check_key_history(view: View, owner: str, previous: Mapping[str, Any], keys: list[KeyRecord]) -> None:
+    """Keys are never dropped and revocations never move; a new revocation cannot reach back before now.
+
+    Statements a key already signed stay valid: revoking it "after statement N"
+    needs N to be at least the owner's last sequence number.
+    """
     now = {k.kid: k for k in keys}
+    last = view.last_seq(owner)
     for old in (KeyRecord.from_dict(k) for k in previous["keys"]):
-        if old.revoked_after is None:
-            continue
         new = now.get(old.kid)
-        if new is None or new.revoked_after != old.revoked_after:
+        if new is None:
+            raise Forbidden(f"key {old.kid} cannot be dropped: what it signed must stay verifiable; revoke it instead")
+        if old.revoked_after is not None and new.revoked_after != old.revoked_after:
             raise Forbidden(f"key {old.kid} was revoked after statement {old.revoked_after}; that cannot be undone or moved")
+        if old.revoked_after is None and new.revoked_after is not None and new.revoked_after < last:
+            raise Forbidden(f"key {old.kid} already signed statement {last} of {owner!r}; revoke it after {last} or later")
 
 
-def _check_keys_unused(view: View, owner: str, keys: list[KeyRecord]) -> None:
-    """Refuse a key that another author already registered (no shared keys)."""
-    for name in sorted(taken_names(view) - {owner}):
-        theirs = {k.kid for k in view.keys(name)}
-        for key in keys:
-            if key.kid in theirs:
-                raise Conflict(f"key {key.kid} is already registered to {name!r}")
+def key_owner_path(kid: str) -> str:
+    """Return where the author a key belongs to is recorded (one file per key: an O(1) uniqueness check)."""
+    return f"{KEY_OWNERS}/{kid[:2]}/{kid}.json"
+
+
+def claim_keys(view: View, owner: str, keys: list[KeyRecord]) -> dict[str, bytes | None]:
+    """Refuse a key another author registered; return the files that record these keys as the owner's."""
+    changes: dict[str, bytes | None] = {}
+    for key in keys:
+        path = key_owner_path(key.kid)
+        recorded = view.read(path)
+        if recorded is None:
+            changes[path] = canonical.encode({"owner": owner})
+        elif canonical.decode(recorded)["owner"] != owner:
+            raise Conflict(f"key {key.kid} is already registered to {canonical.decode(recorded)['owner']!r}")
+    return changes
 
 
 def check_node(statement: Statement, view: View) -> dict[str, bytes | None]:
@@ -173,9 +190,9 @@ def check_node(statement: Statement, view: View) -> dict[str, bytes | None]:
     keys = check_keys(statement.body.get("keys"))
     if view.read(node_path(name)) is None and name in taken_names(view):
         raise Conflict(f"name {name!r} is taken")
-    _check_keys_unused(view, name, keys)
+    claims = claim_keys(view, name, keys)
     view.stage({node_path(name): statement.raw})
-    return {ALLOWED_SIGNERS: allowed_signers(view)}
+    return {**claims, ALLOWED_SIGNERS: allowed_signers(view)}
 
 
 def allowed_signers(view: View) -> bytes:

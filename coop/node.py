@@ -18,8 +18,8 @@ from coop.errors import BadInput, CoopError, Conflict, NotFound
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
 from coop.kinds import Area, Registry
-from coop.members import (MEMBER_TYPE, NODE_TYPE, allowed_signers, check_roles, check_skills, member_fields,
-                          node_path, ALLOWED_SIGNERS)
+from coop.members import (ALLOWED_SIGNERS, MEMBER_TYPE, NODE_TYPE, allowed_signers, check_roles, check_skills, claim_keys,
+                          member_fields, node_path)
 from coop.ids import check_id, normalise_handle
 from coop.statements import KeyRecord, Statement
 from coop.store import CommitSigner, GitStore, Snapshot
@@ -46,7 +46,7 @@ class Node:
         self.config = cfg
         self.home = cfg.home
         if not (self.home / REPO_DIR).exists():
-            raise CoopError(f"no node at {self.home}: create one with `coop --home {self.home} init ...`")
+            raise NotFound(f"no node at {self.home}: create one with `coop --home {self.home} init ...`")
         self.store = GitStore(self.home / REPO_DIR)
         self.registry = Registry(areas)
         self.keys = KeyStore(self.home / KEYS_DIR, passphrase, cfg["kdf_cost"])
@@ -209,6 +209,13 @@ def create(cfg: config.Config, areas: Sequence[Area], name: str, origin: str, fo
     return node
 
 
+def genesis_effects(view: View, founder: Mapping[str, Any], node_record: Mapping[str, Any]) -> dict[str, bytes | None]:
+    """Return the key-owner files of the first commit: the founder's and the node's keys."""
+    effects = claim_keys(view, founder["handle"], [KeyRecord.from_dict(k) for k in founder["keys"]])
+    effects.update(claim_keys(view, node_record["name"], [KeyRecord.from_dict(k) for k in node_record["keys"]]))
+    return effects
+
+
 def genesis_changes(founder: KeyPair, node_key: KeyPair, name: str, origin: str) -> dict[str, bytes | None]:
     """Return the first commit's files: charter, founder record, node record, allowed_signers."""
     origin = charter.check_origin(origin)
@@ -222,6 +229,7 @@ def genesis_changes(founder: KeyPair, node_key: KeyPair, name: str, origin: str)
     changes: dict[str, bytes | None] = {CHARTER_PATH: signed[0], member_path(founder.handle): signed[1],
                                         node_path(node_key.handle): signed[2]}
     view = View(None, changes)
+    changes.update(genesis_effects(view, statements.parse(signed[1])[0], statements.parse(signed[2])[0]))
     changes[ALLOWED_SIGNERS] = allowed_signers(view)
     changes.update(view.seq_change(statements.verify(signed[2], origin=origin, keys=view.keys), node_path(node_key.handle)))
     return changes

@@ -240,9 +240,9 @@ class GitStore:
                     raise BadInput(f"{path!r} conflicts with another change")
                 node = child
             node[parts[-1]] = data
-        return self._write_level(base, nested)
+        return self._write_level(base, nested) or self.repo.TreeBuilder().write()
 
-    def _write_level(self, base: pygit2.Tree | None, nested: dict[str, object]) -> pygit2.Oid:
+    def _write_level(self, base: pygit2.Tree | None, nested: dict[str, object]) -> pygit2.Oid | None:
         """Rewrite only the trees along changed paths, so a commit costs O(depth), not O(size)."""
         builder = self.repo.TreeBuilder(base) if base is not None else self.repo.TreeBuilder()
         for name, change in nested.items():
@@ -250,7 +250,7 @@ class GitStore:
             if isinstance(change, dict):
                 sub_base = self.repo[existing.id] if existing is not None and existing.type == pygit2.GIT_OBJECT_TREE else None
                 sub = self._write_level(sub_base, change)
-                if len(self.repo[sub]) == 0:
+                if sub is None:
                     if existing is not None:
                         builder.remove(name)
                 else:
@@ -260,7 +260,7 @@ class GitStore:
                     builder.remove(name)
             else:
                 builder.insert(name, self.repo.create_blob(change), pygit2.GIT_FILEMODE_BLOB)
-        return builder.write()
+        return builder.write() if len(builder) else None
 
     def _clear_stale_lock(self) -> None:
         """Remove a branch lock left by a crashed writer; live writers hold it for milliseconds."""

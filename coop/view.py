@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import hashlib
+
 import pygit2
 
 from coop import canonical, statements
@@ -34,8 +36,9 @@ def decided_roles_path(handle: str) -> str:
 
 
 def seq_path(handle: str) -> str:
-    """Return where the last sequence number of an author is kept."""
-    return f"{SEQ_DIR}/{check_id(handle, 'handle')}.json"
+    """Return where the last sequence number of an author is kept (sharded: every write touches one)."""
+    check_id(handle, "handle")
+    return f"{SEQ_DIR}/{hashlib.sha256(handle.encode()).hexdigest()[:2]}/{handle}.json"
 
 
 class View:
