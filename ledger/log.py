@@ -203,6 +203,8 @@ class LogSigner:
             raise IntegrityError(f"the stored checkpoint is not signed by this log key: {e}") from e
         last = self.last()
         if last is not None and checkpoint.size <= last[0]:
+            if checkpoint.size < last[0] and _outrun(base):
+                raise StaleWrite("another writer published a newer checkpoint")
             self._check_extends(checkpoint, base)
             return
         self._check_extends(checkpoint, base)
