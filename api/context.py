@@ -8,6 +8,8 @@ import click
 from tqdm import tqdm
 
 from api.node import open_node
+from coop.errors import BadInput
+from coop.ids import check_id
 from coop.node import Node
 
 
@@ -35,3 +37,14 @@ def progress(total: int, what: str, unit: str = " commits") -> tuple[tqdm, Calla
     """Return a progress bar on stderr (shown only on a terminal) and the callback that advances it."""
     bar = tqdm(total=total, desc=what, unit=unit, file=sys.stderr, disable=None, leave=False)
     return bar, bar.update
+
+
+def parse_shares(text: str) -> dict[str, int]:
+    """Parse `alice:6000,bob:4000` (handles and basis points) as the team options take it."""
+    shares: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        handle, _, bp = part.partition(":")
+        if not bp.isdigit():
+            raise BadInput(f"{part!r} must be HANDLE:BASIS_POINTS, e.g. alice:6000")
+        shares[check_id(handle, "team member")] = int(bp)
+    return shares

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from api.context import Context, pass_ctx, progress
+from api.context import Context, parse_shares, pass_ctx, progress
 from coop.errors import BadInput, NotFound
 from coop.ids import check_id
 from coop.view import View
@@ -64,17 +64,6 @@ def record_revenue(ctx: Context, amount: str, currency: str, client: str, projec
                             "amount": from_decimal(amount, currency), "currency": currency, "account": account})
 
 
-def parse_team(text: str) -> dict[str, int]:
-    """Parse `alice:5000,bob:5000` into handles and basis points."""
-    team: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        handle, _, bp = part.partition(":")
-        if not bp.isdigit():
-            raise BadInput(f"team member {part!r} must be HANDLE:BASIS_POINTS, e.g. alice:5000")
-        team[check_id(handle, "team member")] = int(bp)
-    return team
-
-
 @ledger.command()
 @click.argument("index", type=int)
 @click.option("--team", required=True, help="Team shares in basis points, e.g. alice:5000,bob:5000 (sum 10000).")
@@ -88,7 +77,7 @@ def split(ctx: Context, index: int, team: str, referrer: str | None, referral_ex
     raw = log.entry_at(view, index)
     revenue = book.statements.parse(raw)[0]
     policy, sha = book.policy_in_force(view)
-    fields = E.split_fields(index, book.leaf_hash_hex(raw), revenue, policy, sha, parse_team(team), referrer, not referral_expired, liaison)
+    fields = E.split_fields(index, book.leaf_hash_hex(raw), revenue, policy, sha, parse_shares(team), referrer, not referral_expired, liaison)
     record(ctx, E.SPLIT, fields)
 
 

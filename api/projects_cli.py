@@ -8,7 +8,7 @@ from typing import Any
 import click
 import peewee
 
-from api.context import Context, pass_ctx
+from api.context import Context, parse_shares, pass_ctx
 from coop import statements
 from coop.errors import BadInput
 from coop.ids import check_id, normalise_handle
@@ -18,7 +18,7 @@ from ledger import entries as E
 from ledger.index import EntryRow, PostingRow
 from ledger.money import check_currency, from_decimal, to_decimal
 from projects import clients, learners, matching, outcomes, payments, work
-from projects.index import ClientRow, LearnerRow, MilestoneRow, ProjectRow, TeamRow
+from projects.index import ClientRow, LearnerRow, ProjectRow, TeamRow
 
 
 def parse_money(text: str) -> tuple[int, str]:
@@ -26,17 +26,6 @@ def parse_money(text: str) -> tuple[int, str]:
     value, _, currency = text.strip().partition(" ")
     currency = check_currency(currency.strip().upper())
     return from_decimal(value, currency), currency
-
-
-def parse_shares(text: str) -> dict[str, int]:
-    """Parse 'alice:6000,bob:4000' into handles and basis points."""
-    shares: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        handle, _, bp = part.partition(":")
-        if not bp.isdigit():
-            raise BadInput(f"{part!r} must be HANDLE:BASIS_POINTS, e.g. alice:6000")
-        shares[check_id(handle, "team member")] = int(bp)
-    return shares
 
 
 def skills_list(text: str) -> list[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pygit2
 
-from bench import rate, table
+from bench import table
 from coop.keys import KeyPair
 from coop.store import BRANCH, CommitSigner, GitStore
 

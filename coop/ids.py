@@ -6,6 +6,7 @@ characters in one rule, before any file or git call sees the value.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 import unicodedata
@@ -59,6 +60,16 @@ def _ascii_lookalikes() -> tuple[dict[str, str], dict[str, str], dict[str, str]]
 
 
 _CLASSES, _SEQUENCES, _IMITATES = _ascii_lookalikes()
+
+
+def sharded(root: str, identifier: str, what: str = "id") -> str:
+    """Return `root/<2 hex of sha256(id)>/<id>`: a path for one of many, so no directory grows large.
+
+    git rewrites a whole directory listing on each commit that touches it, so a
+    flat directory of thousands makes every write slower; 256 shards keep it flat.
+    """
+    check_id(identifier, what)
+    return f"{root}/{hashlib.sha256(identifier.encode()).hexdigest()[:2]}/{identifier}"
 
 
 def normalise_handle(raw: str) -> Handle:

@@ -10,18 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 import hashlib
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from coop import audit, charter, config, statements
-from coop.errors import BadInput, CoopError, Conflict, NotFound
+from coop.errors import BadInput, Conflict, NotFound
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
 from coop.kinds import Area, Registry
 from coop.members import (ALLOWED_SIGNERS, MEMBER_TYPE, NODE_TYPE, allowed_signers, check_roles, check_skills, claim_keys,
                           member_fields, node_path)
 from coop.ids import check_id, normalise_handle
-from coop.statements import KeyRecord, Statement
+from coop.statements import KeyRecord
 from coop.store import CommitSigner, GitStore, Snapshot
 from coop.view import CHARTER_PATH, View, member_path
 

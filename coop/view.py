@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import hashlib
-
 import pygit2
 
 from coop import canonical, statements
 from coop.errors import BadInput, CoopError, IntegrityError, NotFound
-from coop.ids import check_id
+from coop.ids import check_id, sharded
 from coop.statements import KeyRecord, Statement
 from coop.store import Snapshot
 
@@ -37,8 +35,7 @@ def decided_roles_path(handle: str) -> str:
 
 def seq_path(handle: str) -> str:
     """Return where the last sequence number of an author is kept (sharded: every write touches one)."""
-    check_id(handle, "handle")
-    return f"{SEQ_DIR}/{hashlib.sha256(handle.encode()).hexdigest()[:2]}/{handle}.json"
+    return sharded(SEQ_DIR, handle, "handle") + ".json"
 
 
 class View:

@@ -21,10 +21,10 @@ from typing import Any
 from coop import statements
 from coop.charter import rules as charter_rules
 from coop.errors import BadInput, Conflict, CoopError, Forbidden, Invalid, NotFound
-from coop.ids import check_id
+from coop.ids import check_id, sharded
 from coop.statements import Statement
 from coop.view import View
-from governance.methods import Ballot, Method, Outcome, Rules, Tally, check_options, tally
+from governance.methods import Ballot, Method, Rules, Tally, check_options, tally
 from governance.render import MAX_MARKDOWN_BYTES
 
 PROPOSAL_TYPE = "coop.proposal/v1"
@@ -42,9 +42,8 @@ EffectApply = Callable[[View, Mapping[str, Any], str], Mapping[str, bytes | None
 
 
 def proposal_dir(proposal_id: str) -> str:
-    """Return a proposal's directory, sharded so that no directory grows large."""
-    check_id(proposal_id, "proposal id")
-    return f"{ROOT}/{hashlib.sha256(proposal_id.encode()).hexdigest()[:2]}/{proposal_id}"
+    """Return a proposal's directory."""
+    return sharded(ROOT, proposal_id, "proposal id")
 
 
 def proposal_path(proposal_id: str) -> str:

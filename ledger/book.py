@@ -11,14 +11,14 @@ import hashlib
 import json
 
 import pygit2
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from coop import bulk, canonical, statements
 from coop.charter import rules
 from coop.errors import BadInput, BadSignature, Conflict, CoopError, Forbidden, IntegrityError, Invalid, NotFound
-from coop.ids import check_id
+from coop.ids import check_id, sharded
 from coop.kinds import Area, Kind
 from coop.members import taken_names
 from coop.statements import Statement
@@ -37,9 +37,8 @@ SplitCheck = Callable[[View, Mapping[str, Any], Mapping[str, Any]], None]
 
 
 def entry_path(entry_id: str) -> str:
-    """Return where an entry's statement file lives (sharded so no directory grows large)."""
-    check_id(entry_id, "entry id")
-    return f"{ENTRY_DIR}{hashlib.sha256(entry_id.encode()).hexdigest()[:2]}/{entry_id}.json"
+    """Return where an entry's statement file lives."""
+    return sharded(ENTRY_DIR.rstrip("/"), entry_id, "entry id") + ".json"
 
 
 def policy_sha256(policy: Mapping[str, Any]) -> str:

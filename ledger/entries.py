@@ -21,7 +21,7 @@ from typing import Any
 from coop.errors import BadInput, Invalid
 from coop.ids import check_id
 from ledger.money import CurrencyCode, MinorUnits, check_amount, check_currency, to_decimal
-from ledger.splits import TREASURY, SplitPolicy, compute_split, fund_account, member_account
+from ledger.splits import TREASURY, SplitPolicy, compute_split, member_account
 
 PREFIX = "coop.ledger."
 REVENUE = PREFIX + "revenue/v1"

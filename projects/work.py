@@ -22,7 +22,7 @@ from typing import Any
 from coop import canonical
 from coop.charter import rules as charter_rules
 from coop.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
-from coop.ids import check_id
+from coop.ids import check_id, sharded
 from coop.members import check_skills
 from coop.statements import Statement
 from coop.view import View
@@ -44,9 +44,8 @@ MAX_NOTE = 500
 
 
 def project_dir(project_id: str) -> str:
-    """Return a project's directory, sharded so that no directory grows large."""
-    check_id(project_id, "project id")
-    return f"{ROOT}/{hashlib.sha256(project_id.encode()).hexdigest()[:2]}/{project_id}"
+    """Return a project's directory."""
+    return sharded(ROOT, project_id, "project id")
 
 
 def project_path(project_id: str) -> str:
