@@ -17,7 +17,7 @@ from coop.errors import CoopError, IntegrityError
 from coop.kinds import Registry
 from coop.members import ALLOWED_SIGNERS, allowed_signers, claim_keys, node_signing_keys
 from coop.statements import KeyRecord
-from coop.store import GitStore, Snapshot
+from coop.store import GitStore, Snapshot, changed_files
 from coop.view import View
 
 TRAILER = "Statement: "
@@ -162,8 +162,7 @@ def genesis_effect(view: View, statement: statements.Statement) -> dict[str, byt
 
 
 def _changed_paths(before: Snapshot | None, after: Snapshot) -> set[str]:
-    diff = after.tree.diff_to_tree(before.tree, swap=True) if before is not None else after.tree.diff_to_tree(swap=True)
-    return {d.new_file.path if d.status != pygit2.enums.DeltaStatus.DELETED else d.old_file.path for d in diff.deltas}
+    return {path for path, _ in changed_files(after.repo, before.tree if before is not None else None, after.tree)}
 
 
 def _genesis_order(changed: set[str]) -> list[str]:

@@ -19,8 +19,8 @@ from playhouse.db_url import connect
 
 from coop import canonical, statements
 from coop.view import DECIDED_ROLES
-from coop.errors import BadInput, StoreError
-from coop.store import GitStore
+from coop.errors import IntegrityError, StoreError
+from coop.store import GitStore, changed_files
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": "normal", "busy_timeout": 10_000, "foreign_keys": 1}
 
@@ -81,8 +81,8 @@ class CoreIndexer:
                 MemberRow.delete().where(MemberRow.handle == path[8:-5]).execute()
             return
         try:
-            body, _ = statements.parse(raw)
-        except BadInput:
+            body = statements.stored_body(raw)
+        except IntegrityError:
             return
         StatementRow.replace(path=path, type=body["type"], author=body["author"], seq=body["seq"],
                              sha256=hashlib.sha256(raw).hexdigest(), commit=commit).execute()
@@ -125,6 +125,7 @@ class Index:
         self.db = db
         self.indexers = [CoreIndexer(), *indexers]
         self.models: list[type[peewee.Model]] = [IndexState] + [m for ix in self.indexers for m in ix.models]
+        self._schema_checked = False
 
     @contextmanager
     def bound(self) -> Iterator[None]:
@@ -146,15 +147,21 @@ class Index:
     def last_commit(self) -> str | None:
         """Return the last commit the index reflects (None, after dropping it, if its schema is old)."""
         with self.bound():
+            if not self._schema_checked:
+                self._check_schema()
+            row = IndexState.get_or_none(IndexState.key == "commit")
+            return row.value if row else None
+
+    def _check_schema(self) -> None:
+        """Create the tables, or drop and recreate them when the code's tables changed shape (once per process)."""
+        with self.bound():
             self.db.create_tables(self.models, safe=True)
             schema = IndexState.get_or_none(IndexState.key == "schema")
             if schema is None or schema.value != self.schema:
                 self.db.drop_tables(self.models, safe=True)
                 self.db.create_tables(self.models)
                 IndexState.replace(key="schema", value=self.schema).execute()
-                return None
-            row = IndexState.get_or_none(IndexState.key == "commit")
-            return row.value if row else None
+        self._schema_checked = True
 
     def update(self, store: GitStore, progress: Callable[[int], None] | None = None) -> int:
         """Bring the index up to the head, one commit at a time; return how many were applied."""
@@ -178,17 +185,14 @@ class Index:
         """Drop every table and replay the repository's history into a fresh index."""
         with self.bound():
             self.db.drop_tables(self.models, safe=True)
+        self._schema_checked = False
         return self.update(store, progress)
 
     def _apply_commit(self, store: GitStore, commit: pygit2.Commit) -> None:
         parent_tree = commit.parents[0].tree if commit.parents else None
-        diff = (commit.tree.diff_to_tree(parent_tree, swap=True) if parent_tree is not None
-                else commit.tree.diff_to_tree(swap=True))
         with self.db.atomic():
-            for delta in sorted(diff.deltas, key=lambda d: d.new_file.path or d.old_file.path):
-                deleted = delta.status == pygit2.enums.DeltaStatus.DELETED
-                path = delta.old_file.path if deleted else delta.new_file.path
-                raw = None if deleted else store.repo[delta.new_file.id].data
+            for path, blob in changed_files(store.repo, parent_tree, commit.tree):
+                raw = store.repo[blob].data if blob is not None else None
                 for indexer in self.indexers:
                     indexer.apply(path, raw, str(commit.id))
             IndexState.replace(key="commit", value=str(commit.id)).execute()

@@ -8,13 +8,14 @@ kind of statement can never be replayed as another, and the body names the co-op
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from coop import canonical
-from coop.errors import BadInput, BadSignature, Conflict, Forbidden
+from coop.errors import BadInput, BadSignature, Conflict, Forbidden, IntegrityError
 from coop.ids import check_id
 from coop.keys import KeyPair, Kid, PublicKey, b64, unb64
 
@@ -185,6 +186,21 @@ def verify(raw: bytes, *, origin: str, keys: KeyLookup, expected_type: str | Non
         record.public.verify(message, unb64(entry["sig"], "signature"))
         signers.append(kid)
     return Statement(raw, body, tuple(signers))
+
+
+def stored_body(raw: bytes) -> dict[str, Any]:
+    """Return the body of a statement read back from the repository, where it was verified on the way in.
+
+    Reading state must be fast and must not trust blindly either: a file that is
+    not an envelope at all is reported as tampering (the full audit says which).
+    """
+    try:
+        body = json.loads(raw)["body"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise IntegrityError(f"a stored statement is not a statement envelope: {e}") from e
+    if not isinstance(body, dict):
+        raise IntegrityError("a stored statement's body is not an object")
+    return body
 
 
 def body_bytes(raw: bytes) -> bytes:

@@ -103,6 +103,14 @@ class Snapshot:
             return []
         return sorted(item.name for item in self.repo[entry.id])
 
+    def read_dir(self, directory: str) -> dict[str, bytes]:
+        """Return every file directly inside a directory, by name, resolving the directory once."""
+        check_path(directory)
+        entry = self._entry(directory)
+        if entry is None or entry.type != pygit2.GIT_OBJECT_TREE:
+            return {}
+        return {item.name: self.repo[item.id].data for item in self.repo[entry.id] if item.type == pygit2.GIT_OBJECT_BLOB}
+
     def walk(self, directory: str = "") -> Iterator[str]:
         """Yield the path of every file below a directory, in sorted order."""
         tree = self.tree if not directory else None
@@ -275,3 +283,26 @@ class GitStore:
         """Let git pack loose objects when there are many (pygit2 never does)."""
         subprocess.run(["git", "gc", "--auto", "--quiet"], cwd=self.repo.path, check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+
+
+def changed_files(repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree | None, prefix: str = "") -> Iterator[tuple[str, pygit2.Oid | None]]:
+    """Yield (path, new blob id or None if deleted) for every file that differs between two trees.
+
+    Only subtrees whose ids differ are entered, so a commit that changes one file
+    costs O(depth), however large the repository (libgit2's tree diff reads whole trees).
+    """
+    before = {item.name: item for item in old} if old is not None else {}
+    after = {item.name: item for item in new} if new is not None else {}
+    for name in sorted(set(before) | set(after)):
+        a, b = before.get(name), after.get(name)
+        if a is not None and b is not None and a.id == b.id:
+            continue
+        path = prefix + name
+        a_tree = repo[a.id] if a is not None and a.type == pygit2.GIT_OBJECT_TREE else None
+        b_tree = repo[b.id] if b is not None and b.type == pygit2.GIT_OBJECT_TREE else None
+        if a_tree is not None or b_tree is not None:
+            yield from changed_files(repo, a_tree, b_tree, path + "/")
+        if b is not None and b.type == pygit2.GIT_OBJECT_BLOB:
+            yield path, b.id
+        elif a is not None and a.type == pygit2.GIT_OBJECT_BLOB:
+            yield path, None

@@ -80,6 +80,19 @@ class View:
                     names.add(name)
         return sorted(names)
 
+    def bodies(self, directory: str) -> dict[str, Mapping[str, Any]]:
+        """Return the body of every statement file in a directory, reading the directory once."""
+        files = self.snapshot.read_dir(directory) if self.snapshot is not None else {}
+        prefix = directory.rstrip("/") + "/"
+        for path, data in self.pending.items():
+            if path.startswith(prefix) and "/" not in path[len(prefix):]:
+                name = path[len(prefix):]
+                if data is None:
+                    files.pop(name, None)
+                else:
+                    files[name] = data
+        return {name: statements.stored_body(raw) for name, raw in sorted(files.items()) if name.endswith(".json")}
+
     def stage(self, changes: Mapping[str, bytes | None]) -> None:
         """Lay more changes over the view (later statements in one commit see earlier ones)."""
         self.pending.update(changes)
@@ -89,7 +102,7 @@ class View:
         raw = self.read(path)
         if raw is None:
             return None
-        return statements.parse(raw)[0]
+        return statements.stored_body(raw)
 
     def charter(self) -> Mapping[str, Any]:
         """Return the charter in force: the founder's charter with the rules proposals have changed since."""

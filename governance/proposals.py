@@ -150,7 +150,7 @@ class Governance:
         raw = view.read(proposal_path(proposal_id))
         if raw is None:
             raise NotFound(f"no proposal {proposal_id!r}")
-        proposal = statements.parse(raw)[0]
+        proposal = statements.stored_body(raw)
         if body.get("proposal_sha256") != hashlib.sha256(raw).hexdigest():
             raise Conflict(f"the vote is for another version of {proposal_id}; read it again and vote on the current text")
         if proposal.get("opens") is None:
@@ -176,7 +176,7 @@ class Governance:
         raw = view.read(proposal_path(proposal_id))
         if raw is None:
             raise NotFound(f"no proposal {proposal_id!r}")
-        proposal = statements.parse(raw)[0]
+        proposal = statements.stored_body(raw)
         result = count(view, proposal_id)
         applied, reason = False, ""
         if result and proposal["effect"]["kind"] != "general":
@@ -248,8 +248,7 @@ def ballot_of(body: Mapping[str, Any], voter: str) -> Ballot:
 
 def votes(view: View, proposal_id: str) -> list[Mapping[str, Any]]:
     """Return the vote bodies stored for a proposal (each member's latest)."""
-    directory = f"{proposal_dir(proposal_id)}/votes"
-    return [b for name in view.list(directory) if (b := view.body(f"{directory}/{name}")) is not None]
+    return list(view.bodies(f"{proposal_dir(proposal_id)}/votes").values())
 
 
 def count(view: View, proposal_id: str) -> Tally:

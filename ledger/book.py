@@ -93,7 +93,7 @@ def check_split_reference(body: Mapping[str, Any], revenue_raw: bytes, view: Vie
         raise Invalid(f"the split of revenue {ref['index']} must have id split-{ref['index']}")
     if leaf_hash_hex(revenue_raw) != ref["leaf_hash"]:
         raise Invalid(f"entry {ref['index']} does not have leaf hash {ref['leaf_hash']}")
-    revenue = statements.parse(revenue_raw)[0]
+    revenue = statements.stored_body(revenue_raw)
     if revenue["type"] != E.REVENUE or revenue["id"] != ref["id"]:
         raise Invalid(f"entry {ref['index']} is not the revenue {ref['id']}")
     for field in ("client", "project", "amount", "currency"):
@@ -127,10 +127,11 @@ def entry_including_staged(view: View, index: object) -> bytes:
 
 
 def staged_entries(view: View) -> list[bytes]:
-    """Return entries staged in the view but not yet in the log, in the order they were staged."""
-    base = view.snapshot
-    return [raw for path, raw in view.pending.items()
-            if path.startswith(ENTRY_DIR) and raw is not None and (base is None or base.read(path) is None)]
+    """Return entries staged in the view but not yet in the log, in the order they were staged.
+
+    Every staged entry file is new: the entry check refuses an id whose file exists.
+    """
+    return [raw for path, raw in view.pending.items() if path.startswith(ENTRY_DIR) and raw is not None]
 
 
 def make_kind_check(hooks: Hooks) -> Callable[[Statement, View], dict[str, bytes | None]]:
@@ -293,4 +294,4 @@ def entry_files(view: View) -> dict[str, str]:
 def entry_bodies(view: View) -> Iterable[tuple[int, Mapping[str, Any], bytes]]:
     """Yield (index, body, raw) of every entry in the log, in order."""
     for index, raw in log.entries(view):
-        yield index, statements.parse(raw)[0], raw
+        yield index, statements.stored_body(raw), raw

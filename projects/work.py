@@ -114,8 +114,7 @@ def liaison(view: View, project_id: str) -> str | None:
 
 def milestones(view: View, project_id: str) -> list[Mapping[str, Any]]:
     """Return a project's milestones."""
-    directory = f"{project_dir(project_id)}/milestones"
-    return [b for name in view.list(directory) if (b := view.body(f"{directory}/{name}")) is not None]
+    return list(view.bodies(f"{project_dir(project_id)}/milestones").values())
 
 
 # -- rules -------------------------------------------------------------------------------
