@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
-from bench import store, verify
+from bench import governance, ledger, store, verify
 
-BENCHMARKS: dict[str, Callable[[], None]] = {"store": store.main, "verify": verify.main}
+BENCHMARKS: dict[str, Callable[[], None]] = {"store": store.main, "verify": verify.main,
+                                              "ledger": ledger.main, "governance": governance.main}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
