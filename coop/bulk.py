@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
@@ -19,35 +20,53 @@ PARALLEL_FROM = 4000  # below this, starting worker processes costs more than it
 CHUNK = 2000
 
 KeyTable = Mapping[str, Sequence[KeyRecord]]
+BodyCheck = Callable[[Mapping[str, Any]], object]
 
 
-def _check_chunk(args: tuple[Sequence[bytes], str, KeyTable]) -> list[str | None]:
-    raws, origin, table = args
+def _check_chunk(args: tuple[Sequence[bytes], str, KeyTable, BodyCheck | None]) -> list[str | None]:
+    raws, origin, table, extra = args
     errors: list[str | None] = []
     for raw in raws:
         try:
-            statements.verify(raw, origin=origin, keys=lambda author: table.get(author, ()))
+            statement = statements.verify(raw, origin=origin, keys=lambda author: table.get(author, ()))
+            if extra is not None:
+                extra(statement.body)
             errors.append(None)
         except CoopError as e:
             errors.append(e.message)
     return errors
 
 
-def verify_many(raws: Sequence[bytes], origin: str, keys: KeyTable, progress: Callable[[int], None] | None = None,
-                workers: int | None = None) -> list[str | None]:
-    """Check each statement's envelope and signatures; return None or the reason it failed, per statement."""
-    count = workers if workers is not None else (os.cpu_count() or 1) if len(raws) >= PARALLEL_FROM else 1
-    chunks = [(raws[i:i + CHUNK], origin, keys) for i in range(0, len(raws), CHUNK)]
-    results: list[str | None] = []
-    if count <= 1:
-        for chunk in chunks:
-            results += _check_chunk(chunk)
-            if progress:
-                progress(len(chunk[0]))
+class Verification:
+    """Statements being checked in the background; `errors()` waits for the result."""
+
+    def __init__(self, raws: Sequence[bytes], origin: str, keys: KeyTable, extra: BodyCheck | None,
+                 progress: Callable[[int], None] | None, workers: int | None) -> None:
+        count = workers if workers is not None else (os.cpu_count() or 1) if len(raws) >= PARALLEL_FROM else 1
+        self.chunks = [(raws[i:i + CHUNK], origin, keys, extra) for i in range(0, len(raws), CHUNK)]
+        self.progress = progress
+        self.pool = ProcessPoolExecutor(count, mp_context=get_context("spawn")) if count > 1 else None
+        self.futures = [self.pool.submit(_check_chunk, chunk) for chunk in self.chunks] if self.pool else []
+
+    def errors(self) -> list[str | None]:
+        """Return None or the reason it failed, per statement, in order."""
+        results: list[str | None] = []
+        try:
+            for position, chunk in enumerate(self.chunks):
+                results += self.futures[position].result() if self.pool else _check_chunk(chunk)
+                if self.progress:
+                    self.progress(len(chunk[0]))
+        finally:
+            if self.pool:
+                self.pool.shutdown()
         return results
-    with ProcessPoolExecutor(count, mp_context=get_context("spawn")) as pool:
-        for chunk, errors in zip(chunks, pool.map(_check_chunk, chunks)):
-            results += errors
-            if progress:
-                progress(len(chunk[0]))
-    return results
+
+
+def verify_many(raws: Sequence[bytes], origin: str, keys: KeyTable, progress: Callable[[int], None] | None = None,
+                workers: int | None = None, extra: BodyCheck | None = None) -> Verification:
+    """Start checking each statement's envelope and signatures (and `extra`, a picklable check of its body).
+
+    With enough statements the work runs in other processes while the caller does
+    the order-dependent part of its audit; call `.errors()` for the results.
+    """
+    return Verification(raws, origin, keys, extra, progress, workers)

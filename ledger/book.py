@@ -17,7 +17,7 @@ from typing import Any
 
 from coop import bulk, canonical, statements
 from coop.charter import rules
-from coop.errors import BadInput, BadSignature, Conflict, CoopError, Forbidden, IntegrityError, Invalid, NotFound
+from coop.errors import BadInput, Conflict, CoopError, Forbidden, IntegrityError, Invalid, NotFound
 from coop.ids import check_id, sharded
 from coop.kinds import Area, Kind
 from coop.members import taken_names
@@ -226,16 +226,18 @@ def verify_ledger(view: View, hooks: Hooks | None = None, progress: Callable[[in
         stored = [raw for _, raw in log.entries(view, 0, verified.checkpoint.size)]
     except CoopError as e:
         return [f"ledger bundles: {e}"]
+    checking = bulk.verify_many(stored, view.origin, key_table(view), progress, extra=E.check_entry)
     leaves = [merkle.leaf_hash(raw) for raw in stored]
-    signatures = bulk.verify_many(stored, view.origin, key_table(view), progress)
     files = entry_files(view)
-    for index, (raw, error) in enumerate(zip(stored, signatures)):
+    found: dict[int, str] = {}
+    for index, raw in enumerate(stored):
         try:
-            if error is not None:
-                raise BadSignature(error)
-            _check_entry_rules(view, index, stored, files, json.loads(raw)["body"], seen, totals, hooks)
-        except CoopError as e:
-            problems.append(f"ledger entry {index}: {e}")
+            _check_entry_rules(view, index, stored, files, statements.stored_body(raw), seen, totals, hooks)
+        except (CoopError, KeyError, TypeError, ValueError) as e:
+            found[index] = str(e)
+    for index, error in enumerate(checking.errors()):
+        if error is not None or index in found:
+            problems.append(f"ledger entry {index}: {error if error is not None else found[index]}")
     problems += _compare_tiles(view, leaves)
     if merkle.root(leaves) != verified.checkpoint.root:
         problems.append("ledger: the entries do not hash to the checkpoint's root")
@@ -251,11 +253,12 @@ def key_table(view: View) -> dict[str, list[Any]]:
 
 def _check_entry_rules(view: View, index: int, stored: Sequence[bytes], files: Mapping[str, str], body: Mapping[str, Any],
                        seen: set[str], totals: E.Balances, hooks: Hooks | None) -> None:
-    """Check entry `index` of the stored ones, its signature already verified: kind, postings, uniqueness, references, balances."""
+    """Check what depends on order for entry `index` (its signature and postings are checked in bulk):
+    kind, uniqueness, the revenue a split names, authorisation, balances."""
     raw = stored[index]
     if body["type"] not in E.TYPES:
         raise Invalid(f"{body['type']} is not a ledger entry type")
-    postings = E.check_entry(body)
+    postings = [(p["account"], p["amount"], p["currency"]) for p in body["postings"]]
     if body["id"] in seen:
         raise Conflict(f"entry id {body['id']} appears twice")
     seen.add(body["id"])

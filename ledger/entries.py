@@ -213,8 +213,9 @@ def apply(balances: Balances, body: Mapping[str, Any]) -> None:
             held, claimed = to_decimal(actual, body["currency"]), to_decimal(body["amount"], body["currency"])
             raise Invalid(f"balance assertion {body['id']}: {body['account']} holds {held} {body['currency']}, not {claimed}")
         return
-    for account, amount, currency in postings_of(body):
-        balances[(account, currency)] = balances.get((account, currency), 0) + amount
+    for posting in body["postings"]:  # checked by check_entry before any entry is applied
+        key = (posting["account"], posting["currency"])
+        balances[key] = balances.get(key, 0) + posting["amount"]
 
 
 def split_fields(revenue_index: int, revenue_leaf_hash: str, revenue: Mapping[str, Any], policy: SplitPolicy, policy_sha256: str,
