@@ -24,13 +24,14 @@ TEST = [
     "pytest>=8",
     "hypothesis>=6.100",
     "beancount>=3",
+    "schemathesis>=4.32",
 ]
 
 setup(
     name="coop",
     version="0.1.0",
     description="A git-backed platform for freelance collectives: signed statements, votes and a transparent ledger.",
-    packages=["coop", "ledger", "governance", "projects", "api"],
+    packages=["coop", "ledger", "governance", "projects", "api", "api.http"],
     python_requires=">=3.11",
     install_requires=RUNTIME,
     extras_require={"test": TEST, "postgres": POSTGRES},

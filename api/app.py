@@ -1,68 +1,93 @@
-"""The HTTP face: a Flask application factory serving the API and the public pages."""
+"""The HTTP face: a Flask application factory serving the API, the log's files and the home page.
+
+Every response passes the same hooks: a per-client rate limit (429 with
+Retry-After), CORS headers for allied web apps, an ETag on every successful
+read (so If-None-Match answers 304), and errors in one JSON shape
+(api/http/errors.py). `coop serve` runs the app with waitress and starts the
+webhook worker (`start_webhooks`).
+"""
 from __future__ import annotations
 
-from typing import Any
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from flask import Flask, jsonify, render_template_string
-from werkzeug.exceptions import HTTPException
-
-from coop.errors import CoopError, NotFound
-from coop.ids import normalise_handle
-from coop.index import MemberRow
+from api import settings as api_settings
+from api.http import apps, errors, governance, ledger, members, projects, root, statements, tiles
+from api.http.service import EXTENSION, Service
+from api.ratelimit import RateLimiter
+from api.settings import ApiSettings
+from api.webhooks import open_outbox
 from coop.node import Node
 
-HOME_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ name }} · Coop</title>
-<style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
-table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #ddd}
-code{background:#f4f4f4;padding:0 .3rem}</style></head>
-<body><h1>{{ name }}</h1>
-<p>A co-op whose decisions and money are signed, versioned records. Log origin: <code>{{ origin }}</code>.</p>
-<h2>Members</h2>
-<table><tr><th>Handle</th><th>Roles</th><th>Skills</th></tr>
-{% for m in members %}<tr><td>{{ m.handle }}</td><td>{{ m.roles|join(', ') }}</td><td>{{ m.skills|join(', ') }}</td></tr>{% endfor %}
-</table>
-<p>API: <a href="/api/v1/members">/api/v1/members</a></p>
-</body></html>"""
+BLUEPRINTS = (root.bp, members.bp, governance.bp, ledger.bp, tiles.bp, statements.bp, apps.bp, projects.bp)
+READS = ("GET", "HEAD", "OPTIONS")
+EXPOSED = "ETag, Link, Location, Retry-After"
+ALLOWED_HEADERS = "Content-Type, If-None-Match"
 
 
-def member_json(row: dict[str, Any]) -> dict[str, Any]:
-    """Return the API form of an indexed member row."""
-    return {"handle": row["handle"], "roles": row["roles"].split(","), "skills": [s for s in row["skills"].split(",") if s], "joined": row["joined"]}
-
-
-def create_app(node: Node) -> Flask:
+def create_app(node: Node, settings: ApiSettings | None = None) -> Flask:
     """Build the Flask application for an opened node."""
     app = Flask("coop")
     app.config["MAX_CONTENT_LENGTH"] = node.config["max_body"]
-
-    def members() -> list[dict[str, Any]]:
-        node.refresh()
-        return node.index.query(lambda: [member_json(r) for r in MemberRow.select().order_by(MemberRow.handle).dicts()])
-
-    @app.get("/")
-    def home() -> str:
-        charter = node.view().charter()
-        return render_template_string(HOME_PAGE, name=charter["name"], origin=charter["origin"], members=members())
-
-    @app.get("/api/v1/members")
-    def list_members() -> Any:
-        return jsonify({"items": members()})
-
-    @app.get("/api/v1/members/<handle>")
-    def get_member(handle: str) -> Any:
-        wanted = normalise_handle(handle)
-        found = [m for m in members() if m["handle"] == wanted]
-        if not found:
-            raise NotFound(f"no member {wanted!r}")
-        return jsonify(found[0])
-
-    @app.errorhandler(CoopError)
-    def coop_error(e: CoopError) -> Any:
-        return jsonify({"error": {"code": e.code, "message": e.message}}), e.status
-
-    @app.errorhandler(HTTPException)
-    def http_error(e: HTTPException) -> Any:
-        return jsonify({"error": {"code": (e.name or "error").lower().replace(" ", "_"), "message": e.description}}), e.code
-
+    chosen = settings or api_settings.load(node.home)
+    service = Service(node, chosen, open_outbox(node.home))
+    app.extensions[EXTENSION] = service
+    if chosen["proxies"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=chosen["proxies"])  # type: ignore[method-assign]
+    errors.init_app(app)
+    init_limits(app, chosen)
+    init_headers(app, chosen)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     return app
+
+
+def start_webhooks(app: Flask) -> None:
+    """Start the background worker that turns commits into webhook deliveries."""
+    app.extensions[EXTENSION].start_webhooks()
+
+
+def stop(app: Flask) -> None:
+    """Stop the app's background worker."""
+    app.extensions[EXTENSION].stop()
+
+
+def init_limits(app: Flask, settings: ApiSettings) -> None:
+    """Refuse a client's requests beyond its per-minute allowance of reads and of writes."""
+    reads, writes = RateLimiter(settings["rate_reads"]), RateLimiter(settings["rate_writes"])
+
+    @app.before_request
+    def limit() -> None:
+        client = request.remote_addr or "unknown"
+        if request.method in READS:
+            reads.check(client, "reads")
+        else:
+            writes.check(client, "writes")
+
+
+def init_headers(app: Flask, settings: ApiSettings) -> None:
+    """Add CORS, caching and conditional-request handling to every response."""
+    origins = settings.cors_origins()
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        origin = request.headers.get("Origin")
+        if origin and ("*" in origins or origin in origins):
+            response.headers["Access-Control-Allow-Origin"] = "*" if "*" in origins else origin
+            response.headers["Access-Control-Expose-Headers"] = EXPOSED
+            if request.method == "OPTIONS":
+                response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+                response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+                response.headers["Access-Control-Max-Age"] = "600"
+        if "*" not in origins:
+            response.vary.add("Origin")
+        if request.method == "OPTIONS" and response.status_code == 200:
+            response.status_code = 204  # the answer is in the headers (Allow, CORS)
+            response.set_data(b"")
+            del response.headers["Content-Type"]
+        if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.direct_passthrough:
+            response.headers.setdefault("Cache-Control", "no-cache")
+            response.add_etag()
+            response.make_conditional(request)
+        return response

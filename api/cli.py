@@ -6,6 +6,7 @@ printed as one line; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from typing import Any
 
@@ -23,6 +24,9 @@ from coop.keys import KDF_COSTS, PublicKey
 from coop.statements import KeyRecord
 from coop.ids import normalise_handle
 from coop.index import MemberRow
+
+
+WAITRESS_BODY_FACTOR = 16
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,14 +177,23 @@ def serve(ctx: Context, listen: str | None) -> None:
     """Serve the API and web pages with a production WSGI server (waitress)."""
     import waitress
 
-    from api.app import create_app
+    from api.app import create_app, start_webhooks, stop
 
     node = ctx.node
     node.commit_signer()  # unlock the node key now, not at the first write
     address = listen or node.config["listen"]
     host, _, port = address.rpartition(":")
+    app = create_app(node)
+    start_webhooks(app)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stop the webhook worker cleanly
     click.echo(f"Coop is serving {node.view().charter()['name']!r} at http://{address}/", err=True)
-    waitress.serve(create_app(node), host=host, port=int(port), threads=node.config["threads"], ident="coop")
+    try:
+        # waitress refuses bodies far beyond the app's own limit before reading them; the app
+        # answers bodies just over its limit with a JSON 413 itself.
+        waitress.serve(app, host=host, port=int(port), threads=node.config["threads"], ident="coop",
+                       max_request_body_size=WAITRESS_BODY_FACTOR * node.config["max_body"])
+    finally:
+        stop(app)
 
 
 cli.add_command(ledger)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from coop import config
+from coop import apps, config
 from coop.area import CORE
 from coop.kinds import Area
 from coop.node import Node, create
@@ -38,7 +38,8 @@ class Wiring:
         governance.register_effect("referral", clients.check_referral_effect, clients.apply_referral_effect)
         hooks = book.Hooks(signer=self.log_signer, authorise=effects.authorise_spending,
                            check_split=payments.check_split, check_revenue=payments.check_revenue)
-        return (CORE, book.area(hooks), governance_area.area(governance), projects_area.area())
+        # Every kind refuses a statement by an app outside the app's scopes (coop/apps.py).
+        return tuple(apps.scoped(area) for area in (CORE, book.area(hooks), governance_area.area(governance), projects_area.area()))
 
     def attach(self, node: Node) -> Node:
         """Give the hooks the node they serve."""

@@ -1,0 +1,285 @@
+"""The client SDK for allied apps: keys, signed statements, lists, webhooks and ledger proofs.
+
+    from api.client import Client, new_key
+    coop = Client("https://coop.example")
+    key = new_key("my-app")                      # the app's own key; keep key_seed(key) secret
+    coop.submit(key, "coop.project/v1", {...})   # sign with the next sequence number and post
+    for member in coop.items("/api/v1/members"): ...
+    event = coop.verify_webhook(request.headers, request.body)
+    entry = coop.verify_entry(12, vkey)          # inclusion proof against the log's verifier key
+    report = coop.audit(vkey)                    # the whole log, from its tiles, against the key
+
+Nothing the server says is trusted where it can be checked: receipts and the
+audit are verified against the log's verifier key, webhooks against the node
+keys.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import requests
+
+from api import signing
+from coop import statements
+from coop.apps import APP_TYPE
+from coop.errors import CoopError, IntegrityError
+from coop.keys import KeyPair, PublicKey, b64, unb64
+from coop.statements import KeyRecord
+from governance.proposals import OUTCOME_TYPE, PROPOSAL_TYPE, VOTE_TYPE, text_sha256
+from ledger import entries as E
+from ledger import merkle, tiles
+from ledger.note import TlogProof, Verifier, VerifiedCheckpoint, verify_checkpoint, verify_tlog_proof
+
+SEQUENCE_RETRIES = 5
+
+
+class ApiError(CoopError):
+    """The server refused a request; `status` and `code` are the HTTP status and the API's error code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.reason = message
+
+
+def now() -> str:
+    """Return the current time as statements write it (e.g. a new client's `registered`)."""
+    return statements.now()
+
+
+def new_key(handle: str) -> KeyPair:
+    """Make a fresh ed25519 key for a member or an app."""
+    return KeyPair.generate(handle)
+
+
+def key_seed(pair: KeyPair) -> str:
+    """Return the secret seed of a key as base64, to store it (keep it secret)."""
+    return b64(pair.seed)
+
+
+def key_from_seed(handle: str, seed: str) -> KeyPair:
+    """Load a key from its base64 seed."""
+    return KeyPair(handle, unb64(seed, "key seed", 32))
+
+
+def key_record(pair: KeyPair) -> dict[str, Any]:
+    """Return a key's public entry as app and member records list it."""
+    return KeyRecord(pair.public).to_dict()
+
+
+def verify_webhook(headers: Mapping[str, str], body: bytes, node_keys: Iterable[PublicKey],
+                   tolerance: int = signing.TOLERANCE) -> dict[str, Any]:
+    """Check a delivery's signature by one of the node keys and return its event, or raise BadSignature."""
+    header = next((v for k, v in headers.items() if k.lower() == signing.HEADER.lower()), None)
+    signing.verify(header, body, node_keys, tolerance)
+    event: dict[str, Any] = json.loads(body)
+    return event
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What an audit of the log established: its verified checkpoint and every entry in it."""
+
+    checkpoint: VerifiedCheckpoint
+    entries: tuple[bytes, ...]
+
+    @property
+    def size(self) -> int:
+        """Return the number of entries audited."""
+        return self.checkpoint.checkpoint.size
+
+    def bodies(self) -> list[Mapping[str, Any]]:
+        """Return the entries' statement bodies, in log order."""
+        return [statements.parse(raw)[0] for raw in self.entries]
+
+
+class Client:
+    """A co-op's HTTP API, as an allied app uses it."""
+
+    def __init__(self, url: str, session: requests.Session | None = None, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self._origin: str | None = None
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Make a request and raise ApiError for any error answer."""
+        response = self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
+        if response.status_code >= 400:
+            try:
+                detail = response.json()["error"]
+                code, message = detail["code"], detail["message"]
+            except (ValueError, KeyError, TypeError):
+                code, message = "error", response.text[:200]
+            raise ApiError(response.status_code, code, message)
+        return response
+
+    def get(self, path: str, **params: Any) -> Any:
+        """Return the JSON of a GET."""
+        return self.request("GET", path, params=params).json()
+
+    def get_bytes(self, path: str, **params: Any) -> bytes:
+        """Return the body of a GET as bytes."""
+        return self.request("GET", path, params=params).content
+
+    def items(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Yield every item of a list, page after page."""
+        cursor: str | None = None
+        while True:
+            page = self.get(path, **params, **({"cursor": cursor} if cursor else {}))
+            yield from page["items"]
+            cursor = page["next"]
+            if not cursor:
+                return
+
+    # -- statements ---------------------------------------------------------------------
+
+    @property
+    def origin(self) -> str:
+        """Return the co-op's log origin, which every statement names."""
+        if self._origin is None:
+            self._origin = self.get("/api/v1")["origin"]
+        return self._origin
+
+    def next_seq(self, author: str) -> int:
+        """Return the sequence number an author signs with next."""
+        return int(self.get(f"/api/v1/authors/{author}/seq")["next"])
+
+    def sign(self, pair: KeyPair, kind: str, fields: Mapping[str, Any], seq: int | None = None, created: str | None = None) -> bytes:
+        """Sign a statement as the key's holder, with their next sequence number unless given, dated now unless given."""
+        number = self.next_seq(pair.handle) if seq is None else seq
+        return statements.sign(statements.make_body(kind, self.origin, pair.handle, number, fields, created), [pair])
+
+    def post(self, raw: bytes, path: str = "/api/v1/statements") -> dict[str, Any]:
+        """Post a signed statement; return where it lives (`created` is False if it was already stored)."""
+        result: dict[str, Any] = self.request("POST", path, data=raw, headers={"Content-Type": "application/json"}).json()
+        return result
+
+    def submit(self, pair: KeyPair, kind: str, fields: Mapping[str, Any], path: str = "/api/v1/statements") -> dict[str, Any]:
+        """Sign and post a statement, signing again if another write took the sequence number first."""
+        for _ in range(SEQUENCE_RETRIES):
+            try:
+                return self.post(self.sign(pair, kind, fields), path)
+            except ApiError as e:
+                if e.status != 409 or "sequence number" not in e.reason:
+                    raise
+        raise ApiError(409, "conflict", f"{pair.handle} kept losing its sequence number to concurrent writes")
+
+    # -- governance ---------------------------------------------------------------------
+
+    def open_proposal(self, pair: KeyPair, proposal_id: str, title: str, text: str, method: str, closes_in: int,
+                      effect: Mapping[str, Any] | None = None, options: Iterable[str] = ()) -> dict[str, Any]:
+        """Make a proposal that opens now and closes after `closes_in` seconds."""
+        now = statements.parse_time(statements.now())
+        current = self.get("/api/v1/governance")
+        fields: dict[str, Any] = {
+            "id": proposal_id, "title": title, "text": text, "body_sha256": text_sha256(text),
+            "method": method, "effect": dict(effect or {"kind": "general"}), "opens": statements.format_time(now),
+            "closes": statements.format_time(now + timedelta(seconds=closes_in)), "eligible": current["eligible"],
+            "rules": current["rules"], **({"options": list(options)} if options else {})}
+        return self.submit(pair, PROPOSAL_TYPE, fields, "/api/v1/proposals")
+
+    def vote(self, pair: KeyPair, proposal_id: str, choice: str, reason: str = "") -> dict[str, Any]:
+        """Vote on the current version of a proposal."""
+        sha = self.get(f"/api/v1/proposals/{proposal_id}")["sha256"]
+        fields = {"proposal": proposal_id, "proposal_sha256": sha, "choice": choice, **({"reason": reason} if reason else {})}
+        return self.submit(pair, VOTE_TYPE, fields, f"/api/v1/proposals/{proposal_id}/votes")
+
+    def close(self, pair: KeyPair, proposal_id: str) -> dict[str, Any]:
+        """Close a proposal whose window has ended, signing the outcome the node computes from the votes."""
+        fields = self.get(f"/api/v1/proposals/{proposal_id}/outcome")["fields"]
+        return self.submit(pair, OUTCOME_TYPE, fields, f"/api/v1/proposals/{proposal_id}/outcome")
+
+    # -- apps and webhooks --------------------------------------------------------------
+
+    def register_app(self, member: KeyPair, app_id: str, name: str, app_key: KeyPair | PublicKey, scopes: Iterable[str],
+                     webhook: str | None = None, events: Iterable[str] = ()) -> dict[str, Any]:
+        """Register an app as a member, who becomes its owner."""
+        public = app_key.public if isinstance(app_key, KeyPair) else app_key
+        fields = {"id": app_id, "name": name, "owner": member.handle, "keys": [KeyRecord(public).to_dict()],
+                  "scopes": sorted(set(scopes)), "webhook": webhook, "events": sorted(set(events))}
+        return self.submit(member, APP_TYPE, fields, "/api/v1/apps")
+
+    def subscribe(self, app: KeyPair, webhook: str | None, events: Iterable[str]) -> dict[str, Any]:
+        """Change the app's webhook URL and events, signed by the app itself."""
+        record = self.get(f"/api/v1/apps/{app.handle}")
+        fields = {k: record[k] for k in ("id", "name", "owner", "keys", "scopes")}
+        return self.submit(app, APP_TYPE, {**fields, "webhook": webhook, "events": sorted(set(events))}, "/api/v1/apps")
+
+    def node_keys(self) -> list[PublicKey]:
+        """Return the keys the co-op's nodes sign webhooks with (revoked ones left out)."""
+        found = []
+        for node in self.get("/api/v1/nodes")["items"]:
+            found += [KeyRecord.from_dict(k).public for k in node["keys"] if "revoked_after" not in k]
+        return found
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, tolerance: int = signing.TOLERANCE) -> dict[str, Any]:
+        """Check a delivery against the nodes' keys and return its event."""
+        return verify_webhook(headers, body, self.node_keys(), tolerance)
+
+    # -- the ledger ---------------------------------------------------------------------
+
+    def checkpoint(self, vkey: str) -> VerifiedCheckpoint:
+        """Fetch the log's checkpoint and verify it with the verifier key."""
+        key = Verifier.from_vkey(vkey)
+        return verify_checkpoint(self.get_bytes("/ledger/checkpoint"), key, key.name)
+
+    def verify_entry(self, index: int, vkey: str, size: int | None = None) -> Mapping[str, Any]:
+        """Fetch an entry's receipt, verify it against the verifier key, and return the entry's body."""
+        key = Verifier.from_vkey(vkey)
+        params = {"index": index, **({"size": size} if size is not None else {})}
+        data = self.get_bytes("/api/v1/ledger/proof", **params)
+        proof = TlogProof.from_bytes(data)
+        if proof.extra is None or proof.index != index:
+            raise IntegrityError(f"the receipt for entry {index} is for entry {proof.index} or lacks the entry")
+        verify_tlog_proof(data, proof.extra, key, key.name)
+        return statements.parse(proof.extra)[0]
+
+    def verify_consistency(self, older: VerifiedCheckpoint, newer: VerifiedCheckpoint) -> None:
+        """Check that the newer checkpoint's tree extends the older one's, or raise IntegrityError."""
+        if older.checkpoint.size == 0:
+            return
+        answer = self.get("/api/v1/ledger/consistency", **{"from": older.checkpoint.size, "to": newer.checkpoint.size})
+        proof = [unb64(h, "proof hash", merkle.HASH_SIZE) for h in answer["proof"]]
+        if not newer.extends(older, proof):
+            raise IntegrityError(f"the log of size {newer.checkpoint.size} does not extend the one of size {older.checkpoint.size}")
+
+    def audit(self, vkey: str, since: VerifiedCheckpoint | None = None) -> Audit:
+        """Audit the whole log over HTTP with nothing but its verifier key.
+
+        Verify the checkpoint, fetch every entry bundle and hash tile, check that the
+        entries hash to the signed root and the tiles hold exactly their hashes, and
+        that every entry balances; with `since`, also that the log extends it.
+        """
+        verified = self.checkpoint(vkey)
+        size = verified.checkpoint.size
+        found: list[bytes] = []
+        for bundle in range((size + tiles.TILE_WIDTH - 1) // tiles.TILE_WIDTH):
+            width = min(size - bundle * tiles.TILE_WIDTH, tiles.TILE_WIDTH)
+            found += tiles.decode_bundle(self.get_bytes(f"/ledger/{tiles.bundle_path(bundle, width)}"), width)
+        leaves = [merkle.leaf_hash(raw) for raw in found]
+        if merkle.root(leaves) != verified.checkpoint.root:
+            raise IntegrityError("the entries the server serves do not hash to its signed checkpoint")
+        for path, data in tiles.tile_updates(0, leaves, _no_tile).items():
+            if self.get_bytes(f"/ledger/{path}") != data:
+                raise IntegrityError(f"/ledger/{path} does not hold the hashes of the entries")
+        for index, raw in enumerate(found):
+            body = statements.parse(raw)[0]
+            try:
+                E.check_entry(body)
+            except CoopError as e:
+                raise IntegrityError(f"entry {index}: {e}") from e
+        if since is not None:
+            self.verify_consistency(since, verified)
+        return Audit(verified, tuple(found))
+
+
+def _no_tile(path: str) -> bytes:
+    raise RuntimeError(f"computing tiles from size 0 reads no stored tile, asked for {path}")

@@ -1,0 +1,1 @@
+"""The HTTP API's blueprints, one per area, and what they share."""

@@ -1,0 +1,225 @@
+"""The books over JSON: entries, balances, a report, and proofs a client checks with the verifier key.
+
+The log's own files (checkpoint, tiles, entry bundles) are served as they are
+stored by the tiles blueprint; the proofs here are computed from those tiles.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+import peewee
+from flask import Blueprint, Response, jsonify, request
+
+from api.http import params
+from api.http.service import per_head, service
+from api.http.statements import accept
+from coop import canonical, statements
+from coop.errors import BadInput, NotFound
+from coop.keys import b64
+from coop.view import View
+from ledger import book, log, witness
+from ledger import entries as E
+from ledger.index import EntryRow, PostingRow
+from ledger.money import to_decimal
+from ledger.note import Checkpoint, Note, TlogProof
+
+bp = Blueprint("ledger", __name__)
+FAMILIES = ("assets:", "income:", "fund:", "member:")
+PERIOD = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2]))?")
+TYPE_NAMES = {t.removeprefix(E.PREFIX).split("/")[0]: t for t in E.TYPES}
+PROOF_MEDIA_TYPE = "text/plain"
+
+
+@bp.get("/api/v1/ledger")
+@per_head
+def ledger_info() -> Response:
+    """Return the log's origin, size, root, signed checkpoint and verifier key."""
+    view = service().view()
+    record = book.log_record(view)
+    note = log.stored_checkpoint(view)
+    checkpoint = Checkpoint.from_text(note.text) if note is not None else None
+    return jsonify({"origin": view.origin, "size": checkpoint.size if checkpoint else 0,
+                    "root": b64(checkpoint.root) if checkpoint else None,
+                    "checkpoint": note.to_bytes().decode("utf-8") if note is not None else None,
+                    "vkey": record["vkey"] if record else None, "keeper": record["keeper"] if record else None})
+
+
+def entry_row(row: dict[str, Any], postings: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Return the API form of an indexed entry with its postings."""
+    return {"index": row["index"], "id": row["entry_id"], "type": row["type"], "author": row["author"], "created": row["created"],
+            "client": row["client"], "project": row["project"], "member": row["member"], "amount": row["amount"],
+            "currency": row["currency"], "leaf_hash": row["leaf_hash"], "postings": postings.get(row["index"], [])}
+
+
+@bp.get("/api/v1/ledger/entries")
+@per_head
+def list_entries() -> Response:
+    """List entries in log order, optionally of one type, member, client or project."""
+    kind = params.choice("type", sorted(TYPE_NAMES))
+    member, client, project = params.optional_id("member"), params.optional_id("client"), params.optional_id("project")
+    size, after = params.limit(), params.after(int)
+
+    def rows() -> tuple[list[dict[str, Any]], dict[int, list[dict[str, Any]]]]:
+        query = EntryRow.select()
+        for column, value in ((EntryRow.type, TYPE_NAMES.get(kind or "")), (EntryRow.member, member),
+                              (EntryRow.client, client), (EntryRow.project, project)):
+            if value:
+                query = query.where(column == value)
+        if after is not None:
+            query = query.where(EntryRow.index > after)
+        found = list(query.order_by(EntryRow.index).limit(size + 1).dicts())
+        postings: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for p in PostingRow.select().where(PostingRow.index.in_([r["index"] for r in found])).order_by(
+                PostingRow.index, PostingRow.account, PostingRow.currency).dicts():
+            postings[p["index"]].append({"account": p["account"], "amount": p["amount"], "currency": p["currency"]})
+        return found, postings
+
+    found, postings = service().query(rows)
+    return params.page(found, size, lambda r: r["index"], lambda r: entry_row(r, postings))
+
+
+@bp.get("/api/v1/ledger/entries/<int:index>")
+@per_head
+def get_entry(index: int) -> Response:
+    """Return one entry as signed, with its leaf hash and where its statement file is."""
+    svc = service()
+    raw = svc.proofs.entry(svc.view(), index)
+    body = statements.parse(raw)[0]
+    return jsonify({"index": index, "leaf_hash": book.leaf_hash_hex(raw), "path": book.entry_path(body["id"]),
+                    "statement": canonical.decode(raw)})
+
+
+@bp.post("/api/v1/ledger/entries")
+def post_entry() -> Response:
+    """Record a ledger entry (revenue, split, payout, expense, transfer, balance assertion)."""
+    return accept(set(E.TYPES))
+
+
+@bp.post("/api/v1/ledger/cosignatures")
+def post_cosignature() -> Response:
+    """Record a witness's cosignature of the current checkpoint (c2sp.org/tlog-cosignature)."""
+    return accept({witness.COSIGNATURE_TYPE})
+
+
+def balance_row(row: tuple[str, str, int]) -> dict[str, Any]:
+    """Return a balance: the postings' sum, and what it means to a person (held, or owed)."""
+    account, currency, amount = row
+    shown = amount if account.startswith("assets:") else -amount
+    return {"account": account, "currency": currency, "amount": amount, "balance": shown, "decimal": to_decimal(shown, currency)}
+
+
+@bp.get("/api/v1/ledger/balances")
+@per_head
+def balances() -> Response:
+    """List balances per account and currency, optionally of one account or family (member:, fund:...)."""
+    account = _account_filter()
+    size, after = params.limit(), params.after_pair()
+
+    def rows() -> list[tuple[str, str, int]]:
+        query = PostingRow.select(PostingRow.account, PostingRow.currency, peewee.fn.SUM(PostingRow.amount))
+        if account is not None:
+            query = query.where(PostingRow.account.startswith(account) if account.endswith(":") else PostingRow.account == account)
+        if after is not None:
+            query = query.where((PostingRow.account > after[0]) | ((PostingRow.account == after[0]) & (PostingRow.currency > after[1])))
+        query = query.group_by(PostingRow.account, PostingRow.currency).order_by(PostingRow.account, PostingRow.currency)
+        return list(query.limit(size + 1).tuples())
+
+    return params.page(service().query(rows), size, lambda r: [r[0], r[1]], balance_row)
+
+
+def _account_filter() -> str | None:
+    value = request.args.get("account")
+    if value is None or value in FAMILIES:
+        return value
+    return E.check_account(value)
+
+
+@bp.get("/api/v1/ledger/report")
+@per_head
+def report() -> Response:
+    """Sum up a year or month (or all time): revenue by client, where splits went, payouts, expenses."""
+    period = request.args.get("period")
+    if period is not None and not PERIOD.fullmatch(period):
+        raise BadInput("period is a year (2026) or a month (2026-11)")
+
+    def rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        entries = EntryRow.select()
+        if period:
+            entries = entries.where(EntryRow.created.startswith(period))
+        found = list(entries.order_by(EntryRow.index).dicts())
+        splits = [r["index"] for r in found if r["type"] == E.SPLIT]
+        postings = list(PostingRow.select().where(PostingRow.index.in_(splits)).dicts()) if splits else []
+        return found, postings
+
+    found, postings = service().query(rows)
+    return jsonify({"period": period, "entries": len(found), "currencies": summarise(found, postings)})
+
+
+def summarise(entries: list[dict[str, Any]], split_postings: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Return per-currency totals of indexed entries and the postings of their splits."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def of(currency: str) -> dict[str, Any]:
+        return out.setdefault(currency, {"revenue": 0, "revenue_by_client": {}, "split": {"members": 0, "treasury": 0, "funds": 0},
+                                         "paid_out": 0, "paid_out_by_member": {}, "expenses": 0})
+
+    for row in entries:
+        if row["currency"] is None:
+            continue
+        totals = of(row["currency"])
+        if row["type"] == E.REVENUE:
+            totals["revenue"] += row["amount"]
+            totals["revenue_by_client"][row["client"]] = totals["revenue_by_client"].get(row["client"], 0) + row["amount"]
+        elif row["type"] == E.PAYOUT:
+            totals["paid_out"] += row["amount"]
+            totals["paid_out_by_member"][row["member"]] = totals["paid_out_by_member"].get(row["member"], 0) + row["amount"]
+        elif row["type"] == E.EXPENSE:
+            totals["expenses"] += row["amount"]
+    for posting in split_postings:
+        family = ("members" if posting["account"].startswith("member:") else "funds" if posting["account"].startswith("fund:")
+                  else "treasury" if posting["account"] == "treasury" else None)
+        if family:
+            of(posting["currency"])["split"][family] -= posting["amount"]
+    return out
+
+
+def checkpoint_of_size(view: View, size: int) -> Note:
+    """Return the signed checkpoint the log published at a size: the stored one, or one from history."""
+    note = log.stored_checkpoint(view)
+    if note is not None and Checkpoint.from_text(note.text).size == size:
+        return note
+    store = service().node.store
+    for revision in store.history(log.CHECKPOINT):
+        if revision.blob is None:
+            continue
+        old = Note.from_bytes(store.repo[revision.blob].data)
+        if Checkpoint.from_text(old.text).size == size:
+            return old
+    raise NotFound(f"the log never published a checkpoint of size {size}")
+
+
+@bp.get("/api/v1/ledger/proof")
+@per_head
+def proof() -> Response:
+    """Return a c2sp.org/tlog-proof receipt: entry `index` in the tree of `size` (default: now), entry included."""
+    svc = service()
+    view = svc.view()
+    current = log.size(view)
+    index = params.integer("index", 0)
+    size = params.integer("size", 1, default=max(current, 1))
+    hashes = svc.proofs.inclusion(view, index, size)
+    receipt = TlogProof(index, tuple(hashes), checkpoint_of_size(view, size), extra=svc.proofs.entry(view, index))
+    return Response(receipt.to_bytes(), mimetype=PROOF_MEDIA_TYPE)
+
+
+@bp.get("/api/v1/ledger/consistency")
+@per_head
+def consistency() -> Response:
+    """Return the proof that the tree of size `from` is a prefix of the tree of size `to` (default: now)."""
+    svc = service()
+    view = svc.view()
+    old = params.integer("from", 1)
+    new = params.integer("to", 1, default=max(log.size(view), 1))
+    return jsonify({"from": old, "to": new, "proof": [b64(h) for h in svc.proofs.consistency(view, old, new)]})

@@ -1,0 +1,108 @@
+"""Query parameters and cursor pagination, checked the same way on every list.
+
+A list answers `{"items": [...], "next": CURSOR or null}` and, when there is
+more, a `Link: <...>; rel="next"` header. The cursor is opaque to clients: it
+encodes the sort key of the last item given, so a page never repeats or skips
+an item when others are added meanwhile.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import peewee
+from flask import Response, jsonify, request
+
+from coop.errors import BadInput
+from coop.ids import check_id
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_CURSOR = 512
+T = TypeVar("T")
+
+
+def integer(name: str, low: int = 0, high: int = 2**53 - 1, default: int | None = None) -> int:
+    """Return an integer query parameter within bounds, or refuse it."""
+    text = request.args.get(name)
+    if text is None:
+        if default is None:
+            raise BadInput(f"query parameter {name!r} is required")
+        return default
+    if not text.isascii() or not text.isdigit() or len(text) > 16:
+        raise BadInput(f"query parameter {name!r} must be a whole number")
+    value = int(text)
+    if not low <= value <= high:
+        raise BadInput(f"query parameter {name!r} must be between {low} and {high}")
+    return value
+
+
+def optional_id(name: str) -> str | None:
+    """Return an id-like query parameter (handle, client, project...), checked, or None."""
+    value = request.args.get(name)
+    return None if value is None else check_id(value, name)
+
+
+def choice(name: str, options: Sequence[str]) -> str | None:
+    """Return a query parameter that must be one of a few words, or None."""
+    value = request.args.get(name)
+    if value is not None and value not in options:
+        raise BadInput(f"query parameter {name!r} must be one of {', '.join(options)}")
+    return value
+
+
+def limit() -> int:
+    """Return the page size asked for."""
+    return integer("limit", 1, MAX_LIMIT, DEFAULT_LIMIT)
+
+
+def after(kind: type[T]) -> T | None:
+    """Return the sort key a cursor carries (None on the first page)."""
+    text = request.args.get("cursor")
+    if text is None:
+        return None
+    try:
+        if len(text) > MAX_CURSOR:
+            raise ValueError
+        value = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadInput("cursor is not one this server gave; start again without it") from None
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise BadInput("cursor is not one this server gave; start again without it")
+    return value
+
+
+def after_pair() -> tuple[str, str] | None:
+    """Return the two-part sort key (e.g. account and currency) a cursor carries."""
+    value = after(list)
+    if value is None:
+        return None
+    if len(value) != 2 or not all(isinstance(part, str) for part in value):
+        raise BadInput("cursor is not one this server gave; start again without it")
+    return value[0], value[1]
+
+
+def has_word(column: peewee.Field, word: str) -> peewee.Expression:
+    """Match one word of a comma-separated column (roles, skills) exactly."""
+    return peewee.Value(",").concat(column).concat(",").contains(f",{word},")
+
+
+def cursor_of(key: Any) -> str:
+    """Return the cursor that continues after a sort key."""
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def page(rows: Sequence[T], size: int, key: Callable[[T], Any], render: Callable[[T], Any]) -> Response:
+    """Answer one page of rows fetched with size + 1 (the extra one says whether there is more)."""
+    shown = list(rows[:size])
+    more = len(rows) > size
+    next_cursor = cursor_of(key(shown[-1])) if more and shown else None
+    response = jsonify({"items": [render(r) for r in shown], "next": next_cursor})
+    if next_cursor is not None:
+        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        response.headers["Link"] = f'<{request.path}?{urlencode({**args, "cursor": next_cursor})}>; rel="next"'
+    return response

@@ -1,0 +1,33 @@
+"""API fixtures: a node served by a real `coop serve` on 127.0.0.1, the SDK, a webhook receiver."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from api.client import Client
+from api_harness import Coop, Receiver, Server, make_node
+
+
+@pytest.fixture(scope="module")
+def coop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Coop]:
+    """Return a node served by `coop serve` for the tests of one module."""
+    home = tmp_path_factory.mktemp("api") / "node"
+    keys, vkey = make_node(home)
+    server = Server(home).start()
+    yield Coop(home, keys, vkey, server)
+    server.stop()
+
+
+@pytest.fixture
+def client(coop: Coop) -> Client:
+    """Return an SDK client of the module's server."""
+    return coop.client()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """Return a running webhook receiver."""
+    started = Receiver().start()
+    yield started
+    started.stop()
