@@ -54,21 +54,26 @@ def apply_charter(view: View, effect: Mapping[str, Any], proposal_id: str) -> di
     return decided_rules_change(view, effect["rules"], proposal_id)
 
 
-def authorise_spending(view: View, authorisation: Any, entry: Mapping[str, Any]) -> None:
-    """Let a ledger entry take common money only under a passed, applied spend proposal that covers it."""
+def authorise_spending(view: View, authorisation: Any, entry: Mapping[str, Any], spent: int) -> None:
+    """Let a ledger entry take common money only under a passed spend proposal, up to its amount in total."""
     raw = view.read(proposal_path(authorisation.proposal))
     if raw is None:
         raise NotFound(f"no proposal {authorisation.proposal!r} authorises this")
     if hashlib.sha256(raw).hexdigest() != authorisation.sha256:
         raise Forbidden(f"the entry names another version of proposal {authorisation.proposal}")
     outcome = view.body(outcome_path(authorisation.proposal))
-    if outcome is None or outcome["tally"]["outcome"] != "passed" or not outcome["applied"]:
-        raise Forbidden(f"proposal {authorisation.proposal} has not passed")
-    effect = statements.parse(raw)[0]["effect"]
+    if outcome is None:
+        raise Forbidden(f"proposal {authorisation.proposal} is not closed yet")
+    if outcome["tally"]["outcome"] != "passed" or not outcome["applied"]:
+        raise Forbidden(f"proposal {authorisation.proposal} did not pass")
+    effect = statements.stored_body(raw)["effect"]
     if effect["kind"] != "spend":
         raise Forbidden(f"proposal {authorisation.proposal} does not authorise spending")
-    if effect["currency"] != entry.get("currency") or entry.get("amount", 0) > effect["amount"]:
-        raise Forbidden(f"proposal {authorisation.proposal} authorises at most {effect['amount']} {effect['currency']} (minor units)")
+    if effect["currency"] != entry.get("currency"):
+        raise Forbidden(f"proposal {authorisation.proposal} authorises spending in {effect['currency']}")
+    if spent + entry.get("amount", 0) > effect["amount"]:
+        raise Forbidden(f"proposal {authorisation.proposal} authorises {effect['amount']} minor units of {effect['currency']} "
+                        f"in all; {spent} are already spent")
 
 
 def register(governance: Governance) -> None:

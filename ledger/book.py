@@ -32,7 +32,8 @@ LOG_TYPE = "coop.log/v1"
 LOG_PATH = "log.json"
 ENTRY_DIR = "ledger/entries/"
 
-Authorise = Callable[[View, E.Authorisation, Mapping[str, Any]], None]
+# Called with the entry and how much earlier entries already spent under the same proposal.
+Authorise = Callable[[View, E.Authorisation, Mapping[str, Any], int], None]
 SplitCheck = Callable[[View, Mapping[str, Any], Mapping[str, Any]], None]
 
 
@@ -64,7 +65,7 @@ def verifier(view: View) -> Verifier:
     return Verifier.from_vkey(view.verified(LOG_PATH).body["vkey"])
 
 
-def refuse_spending(view: View, authorisation: E.Authorisation, body: Mapping[str, Any]) -> None:
+def refuse_spending(view: View, authorisation: E.Authorisation, body: Mapping[str, Any], spent: int) -> None:
     """Refuse all spending from common money: the default until governance can authorise it."""
     raise Forbidden("no proposal process is configured to authorise spending from the treasury")
 
@@ -156,10 +157,18 @@ def make_kind_check(hooks: Hooks) -> Callable[[Statement, View], dict[str, bytes
                 raise Invalid(f"the split uses policy {body['policy_sha256'][:12]}, but the policy in force is {sha[:12]}")
             if hooks.check_split is not None:
                 hooks.check_split(view, revenue, body)
-        if body["type"] == E.ASSERT:
-            E.apply(balances_now(view), body)
+        if body["type"] == E.TRANSFER and body["from"].startswith("member:") and body["from"] != f"member:{statement.author}":
+            raise Forbidden(f"only {body['from'][7:]!r} moves money out of their own account")
+        if body["type"] == E.ASSERT or E.takes_money_out(postings):
+            totals = balances_now(view)
+            E.apply(totals, body)
+            problems = E.overdrawn(totals, postings)
+            if problems:
+                raise Invalid(f"refused: {'; '.join(problems)}")
         if E.money_leaving_common(postings):
-            hooks.authorise(view, E.Authorisation.from_dict(body["authorised_by"]), body)
+            authorisation = E.Authorisation.from_dict(body["authorised_by"])
+            earlier = [statements.stored_body(raw) for _, raw in log.entries(view)] + [statements.stored_body(r) for r in staged_entries(view)]
+            hooks.authorise(view, authorisation, body, E.spent_under(earlier, authorisation.proposal, body["currency"]))
         return {}
 
     return check
@@ -221,6 +230,7 @@ def verify_ledger(view: View, hooks: Hooks | None = None, progress: Callable[[in
         return [f"ledger/checkpoint: {e}"]
     problems: list[str] = []
     totals: E.Balances = {}
+    spent: dict[tuple[str, str], int] = {}
     seen: set[str] = set()
     try:
         stored = [raw for _, raw in log.entries(view, 0, verified.checkpoint.size)]
@@ -232,7 +242,7 @@ def verify_ledger(view: View, hooks: Hooks | None = None, progress: Callable[[in
     found: dict[int, str] = {}
     for index, raw in enumerate(stored):
         try:
-            _check_entry_rules(view, index, stored, files, statements.stored_body(raw), seen, totals, hooks)
+            _check_entry_rules(view, index, stored, files, statements.stored_body(raw), seen, totals, spent, hooks)
         except (CoopError, KeyError, TypeError, ValueError) as e:
             found[index] = str(e)
     for index, error in enumerate(checking.errors()):
@@ -252,7 +262,7 @@ def key_table(view: View) -> dict[str, list[Any]]:
 
 
 def _check_entry_rules(view: View, index: int, stored: Sequence[bytes], files: Mapping[str, str], body: Mapping[str, Any],
-                       seen: set[str], totals: E.Balances, hooks: Hooks | None) -> None:
+                       seen: set[str], totals: E.Balances, spent: dict[tuple[str, str], int], hooks: Hooks | None) -> None:
     """Check what depends on order for entry `index` (its signature and postings are checked in bulk):
     kind, uniqueness, the revenue a split names, authorisation, balances."""
     raw = stored[index]
@@ -269,9 +279,18 @@ def _check_entry_rules(view: View, index: int, stored: Sequence[bytes], files: M
         if not isinstance(ref.get("index"), int) or not 0 <= ref["index"] < index:
             raise Invalid("a split must follow the revenue it splits")
         check_split_reference(body, stored[ref["index"]], view)
-    if E.money_leaving_common(postings) and hooks is not None:
-        hooks.authorise(view, E.Authorisation.from_dict(body["authorised_by"]), body)
+    if body["type"] == E.TRANSFER and body["from"].startswith("member:") and body["from"] != f"member:{body['author']}":
+        raise Forbidden(f"{body['author']!r} moved money out of {body['from']}")
+    if E.money_leaving_common(postings):
+        authorisation = E.Authorisation.from_dict(body["authorised_by"])
+        key = (authorisation.proposal, body["currency"])
+        if hooks is not None:
+            hooks.authorise(view, authorisation, body, spent.get(key, 0))
+        spent[key] = spent.get(key, 0) + body["amount"]
     E.apply(totals, body)
+    problems = E.overdrawn(totals, postings)
+    if problems:
+        raise Invalid(f"overdrawn: {'; '.join(problems)}")
 
 
 def _compare_tiles(view: View, leaves: list[bytes]) -> list[str]:

@@ -218,6 +218,32 @@ def apply(balances: Balances, body: Mapping[str, Any]) -> None:
         balances[key] = balances.get(key, 0) + posting["amount"]
 
 
+def overdrawn(balances: Balances, postings: Iterable[Posting]) -> list[str]:
+    """Say which accounts an entry's postings left overdrawn: an owner owing the co-op, a place below zero.
+
+    Owners' balances are negative while the co-op holds money for them, so a
+    payout, expense or transfer may take a claim down to zero and no further.
+    """
+    found = []
+    for account, _, currency in sorted(set(postings)):
+        balance = balances.get((account, currency), 0)
+        if account.startswith("assets:") and balance < 0:
+            found.append(f"{account} would hold {to_decimal(balance, currency)} {currency}")
+        elif (is_common_money(account) or account.startswith("member:")) and balance > 0:
+            found.append(f"{account} would owe the co-op {to_decimal(balance, currency)} {currency}")
+    return found
+
+
+def takes_money_out(postings: Iterable[Posting]) -> bool:
+    """Tell whether an entry lowers what someone is owed or what a place holds (and so could overdraw it)."""
+    return any((a.startswith("assets:") and n < 0) or ((is_common_money(a) or a.startswith("member:")) and n > 0) for a, n, _ in postings)
+
+
+def spent_under(bodies: Iterable[Mapping[str, Any]], proposal: str, currency: str) -> MinorUnits:
+    """Return how much earlier entries already took from common money under one proposal."""
+    return sum(b["amount"] for b in bodies if b.get("authorised_by", {}).get("proposal") == proposal and b.get("currency") == currency)
+
+
 def split_fields(revenue_index: int, revenue_leaf_hash: str, revenue: Mapping[str, Any], policy: SplitPolicy, policy_sha256: str,
                  team: Mapping[str, int], referrer: str | None, referral_active: bool, liaison: str | None) -> dict[str, Any]:
     """Return the fields of the split of one revenue entry, postings computed."""

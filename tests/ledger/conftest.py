@@ -60,9 +60,9 @@ class BookWriter:
         self.pending: list[bytes] = []
         self.seqs: dict[str, int] = {}
 
-    def add(self, kind: str, fields: Mapping[str, Any]) -> bytes:
-        """Sign an entry by a random member, dated a few hours after the last (sometimes with a clock behind)."""
-        author = self.rng.choice(MEMBERS)
+    def add(self, kind: str, fields: Mapping[str, Any], author: str | None = None) -> bytes:
+        """Sign an entry (by a random member unless told), dated a few hours after the last (sometimes with a clock behind)."""
+        author = author or self.rng.choice(MEMBERS)
         view = self.node.view()
         seq = self.seqs.get(author, view.last_seq(author)) + 1
         self.seqs[author] = seq
@@ -128,9 +128,9 @@ def _add_movement(writer: BookWriter, rng: random.Random) -> None:
     if n % 30 == 0 or not owed:
         key = rng.choice(sorted(writer.balances))
         writer.add(E.ASSERT, E.with_postings(E.ASSERT, {"id": f"chk-{n}", "account": key[0], "amount": writer.balances[key], "currency": key[1]}))
-    elif roll < 0.55:
+    elif roll < 0.55 and writer.balances.get((f"assets:{account}", currency), 0) > 0:
         member, most = rng.choice(owed)
-        amount = rng.randint(1, most)
+        amount = rng.randint(1, min(most, writer.balances[(f"assets:{account}", currency)]))  # no paying out money not held
         fee = rng.randint(0, amount // 50)
         writer.add(E.PAYOUT, E.with_postings(E.PAYOUT, {
             "id": f"pay-{n}", "member": member, "amount": amount, "currency": currency, "account": account,
@@ -139,7 +139,8 @@ def _add_movement(writer: BookWriter, rng: random.Random) -> None:
         source, most = rng.choice(owed)
         target = rng.choice([m for m in MEMBERS if m != source])
         writer.add(E.TRANSFER, E.with_postings(E.TRANSFER, {
-            "id": f"move-{n}", "from": f"member:{source}", "to": f"member:{target}", "amount": rng.randint(1, most), "currency": currency}))
+            "id": f"move-{n}", "from": f"member:{source}", "to": f"member:{target}", "amount": rng.randint(1, most), "currency": currency}),
+            source)
     else:
         held = writer.balances.get((f"assets:{account}", currency), 0)
         if held > 0:
