@@ -98,10 +98,12 @@ def member_list(ctx: Context, role: str | None, as_json: bool) -> None:
 @click.argument("handle")
 @pass_ctx
 def member_show(ctx: Context, handle: str) -> None:
-    """Show a member's record as stored in the repository."""
+    """Show a member's record, with the roles in force (a proposal may have changed those recorded)."""
     view = ctx.node.view()
-    record = view.require_member(normalise_handle(handle))
-    click.echo(json.dumps(dict(record), indent=2, ensure_ascii=False))
+    handle = normalise_handle(handle)
+    record = dict(view.require_member(handle))
+    record["roles_in_force"] = sorted(view.roles(handle))
+    click.echo(json.dumps(record, indent=2, ensure_ascii=False))
 
 
 @cli.group()

@@ -209,6 +209,11 @@ def verify(ctx: Context) -> None:
             click.echo(f"BAD {problem}", err=True)
         raise SystemExit(f"ledger verification failed: first bad object: {problems[0]}")
     click.echo(f"ok: {log.size(view)} entries, tiles and checkpoint verified")
+    policy = witness.policy(view)
+    if policy is not None:
+        cosigned = [name for name, size in witness.summary(view).items() if size == log.size(view)]
+        state = "counts" if len(cosigned) >= policy.threshold else "does not count yet"
+        click.echo(f"witnesses: {len(cosigned)} of the {policy.threshold} required cosigned this checkpoint; it {state}")
 
 
 @ledger.command()
@@ -263,8 +268,10 @@ def cosign(ctx: Context) -> None:
     """Witness the checkpoint: check it extends the last one you cosigned, then cosign it."""
     node = ctx.node
     handle = node.identity(ctx.identity).handle
-    checked, line = keeper.witness_for(node, handle).cosign(node.view())
+    witnessing = keeper.witness_for(node, handle)
+    checked, line = witnessing.cosign(node.view())
     node.write(witness.COSIGNATURE_TYPE, witness.cosignature_fields(checked, line), handle)
+    witnessing.remember(checked)
     click.echo(f"cosigned the tree of {checked.size} entries as {line.name}")
 
 

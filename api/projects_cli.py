@@ -265,8 +265,9 @@ def pay(ctx: Context, project_id: str, milestone_id: str, amount: str, currency:
     view = ctx.node.view()
     split = view.body(receipts[1].path)
     click.echo(f"paid {milestone_id} of {project_id}: {amount} {currency}, split in commit {receipts[0].commit[:12]}")
-    for posting in split["postings"][1:]:
-        click.echo(f"  {posting['account']:<24} {to_decimal(-posting['amount'], currency):>12} {currency}")
+    for posting in split["postings"]:
+        if not posting["account"].startswith("income:"):
+            click.echo(f"  {posting['account']:<24} {to_decimal(-posting['amount'], currency):>12} {currency}")
 
 
 @click.command("match")

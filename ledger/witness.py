@@ -79,7 +79,7 @@ class Witness:
         return data["size"], bytes.fromhex(data["root"])
 
     def cosign(self, view: View, now: int | None = None) -> tuple[Checkpoint, Signature]:
-        """Verify the repository's checkpoint, check it extends the last one cosigned, and cosign it."""
+        """Verify the repository's checkpoint, check it extends the last one cosigned, and cosign it (see `remember`)."""
         data = view.read(log.CHECKPOINT)
         if data is None:
             raise Invalid("the ledger has no checkpoint to witness")
@@ -92,11 +92,10 @@ class Witness:
             proof = log.consistency(view, size, checkpoint.size) if size else []
             if size and not merkle.verify_consistency(size, checkpoint.size, root, checkpoint.root, proof):
                 raise Conflict(f"the checkpoint of size {checkpoint.size} does not extend the one of size {size} this witness cosigned")
-        line = cosign(checkpoint, self.signer, now if now is not None else int(time.time()))
-        self._remember(checkpoint)
-        return checkpoint, line
+        return checkpoint, cosign(checkpoint, self.signer, now if now is not None else int(time.time()))
 
-    def _remember(self, checkpoint: Checkpoint) -> None:
+    def remember(self, checkpoint: Checkpoint) -> None:
+        """Keep a checkpoint as the last one cosigned: call it once the cosignature was accepted."""
         self.state.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.state.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"size": checkpoint.size, "root": checkpoint.root.hex()}))

@@ -66,13 +66,30 @@ def expected_split_inputs(view: View, revenue: Mapping[str, Any], policy: SplitP
 
 
 def check_split(view: View, revenue: Mapping[str, Any], split: Mapping[str, Any]) -> None:
-    """A project's split uses its team, the client's referrer while the referral lasts, and its liaison."""
+    """A project's split uses its team, the client's referrer while the referral lasts, and its liaison.
+
+    Revenue from a registered client without a project still pays the client's
+    referrer (while it lasts) and liaison, never someone else; the team is free.
+    """
     if revenue.get("project") is None:
+        if view.read(clients.client_path(revenue["client"])) is not None:
+            _check_client_shares(view, revenue, split)
         return
     expected = expected_split_inputs(view, revenue, SplitPolicy.from_dict(split["policy"]))
     for field, value in expected.items():
         if split.get(field) != value:
             raise Invalid(f"the split of {revenue['id']} must have {field} {value!r}, not {split.get(field)!r}")
+
+
+def _check_client_shares(view: View, revenue: Mapping[str, Any], split: Mapping[str, Any]) -> None:
+    client = clients.client(view, revenue["client"])
+    referrer = clients.referrer(view, revenue["client"])
+    months = SplitPolicy.from_dict(split["policy"]).referral_months
+    expected = {"referrer": referrer, "referral_active": referrer is not None and clients.referral_active(client["registered"], revenue["created"], months),
+                "liaison": client.get("liaison")}
+    for field, value in expected.items():
+        if split.get(field) != value:
+            raise Invalid(f"the split of {revenue['id']} must have {field} {value!r} (from client {revenue['client']}), not {split.get(field)!r}")
 
 
 def pay(node: Node, project_id: str, milestone_id: str, amount: int, currency: str, account: str, author: str | None = None) -> list[Receipt]:
