@@ -1,12 +1,13 @@
 """Verifying many statements at once, on every core.
 
 Signature checks dominate a full audit and are independent of each other, so
-large batches are split across worker processes (spawned, so it is safe from a
-threaded server too); the order-dependent rules stay with the caller.
+large batches are split across worker processes (forked from a single-threaded
+command, spawned from a threaded server); the order-dependent rules stay with the caller.
 """
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +38,11 @@ def _check_chunk(args: tuple[Sequence[bytes], str, KeyTable, BodyCheck | None]) 
     return errors
 
 
+def _start_method() -> str:
+    """Fork when this process runs one thread (the CLI): workers start at once; spawn in a threaded server."""
+    return "fork" if threading.active_count() == 1 else "spawn"
+
+
 class Verification:
     """Statements being checked in the background; `errors()` waits for the result."""
 
@@ -45,7 +51,7 @@ class Verification:
         count = workers if workers is not None else (os.cpu_count() or 1) if len(raws) >= PARALLEL_FROM else 1
         self.chunks = [(raws[i:i + CHUNK], origin, keys, extra) for i in range(0, len(raws), CHUNK)]
         self.progress = progress
-        self.pool = ProcessPoolExecutor(count, mp_context=get_context("spawn")) if count > 1 else None
+        self.pool = ProcessPoolExecutor(count, mp_context=get_context(_start_method())) if count > 1 else None
         self.futures = [self.pool.submit(_check_chunk, chunk) for chunk in self.chunks] if self.pool else []
 
     def errors(self) -> list[str | None]:

@@ -103,13 +103,17 @@ class Snapshot:
             return []
         return sorted(item.name for item in self.repo[entry.id])
 
-    def read_dir(self, directory: str) -> dict[str, bytes]:
-        """Return every file directly inside a directory, by name, resolving the directory once."""
+    def blob_ids(self, directory: str) -> dict[str, str]:
+        """Return the blob id of every file directly inside a directory, by name, resolving the directory once."""
         check_path(directory)
         entry = self._entry(directory)
         if entry is None or entry.type != pygit2.GIT_OBJECT_TREE:
             return {}
-        return {item.name: self.repo[item.id].data for item in self.repo[entry.id] if item.type == pygit2.GIT_OBJECT_BLOB}
+        return {item.name: str(item.id) for item in self.repo[entry.id] if item.type == pygit2.GIT_OBJECT_BLOB}
+
+    def read_dir(self, directory: str) -> dict[str, bytes]:
+        """Return every file directly inside a directory, by name, resolving the directory once."""
+        return {name: self.repo[oid].data for name, oid in self.blob_ids(directory).items()}
 
     def walk(self, directory: str = "") -> Iterator[str]:
         """Yield the path of every file below a directory, in sorted order."""

@@ -304,12 +304,17 @@ def _compare_tiles(view: View, leaves: list[bytes]) -> list[str]:
 
 def entry_files(view: View) -> dict[str, str]:
     """Return every entry file's path and git blob id, reading each shard directory once."""
-    files = {}
+    files: dict[str, str] = {}
     for shard in view.list(ENTRY_DIR.rstrip("/")):
         directory = f"{ENTRY_DIR}{shard}"
-        for name in view.list(directory):
-            path = f"{directory}/{name}"
-            files[path] = view.blob_id(path)
+        stored = view.snapshot.blob_ids(directory) if view.snapshot is not None else {}
+        files.update({f"{directory}/{name}": oid for name, oid in stored.items()})
+    for path, data in view.pending.items():
+        if path.startswith(ENTRY_DIR):
+            if data is None:
+                files.pop(path, None)
+            else:
+                files[path] = str(pygit2.hash(data))
     return files
 
 
