@@ -43,6 +43,8 @@ class Area:
     appends its tiles and signs a checkpoint). Paths under `managed` are written
     that way and checked by the area's own `checks`, not by replaying statements.
     `service` is the area's object the faces use (governance's effects, say).
+    `landed` runs after a commit this node made has landed, with a view of it
+    (the ledger's signer remembers the checkpoint it just published).
     """
 
     name: str
@@ -52,6 +54,7 @@ class Area:
     finish: Finish | None = None
     managed: Sequence[str] = ()
     service: Any = None
+    landed: Callable[[View], None] | None = None
 
 
 @dataclass
@@ -90,6 +93,10 @@ class Registry:
     def finishers(self) -> list[Finish]:
         """Return every area's once-per-commit finishing step."""
         return [area.finish for area in self.areas if area.finish is not None]
+
+    def landed(self) -> list[Callable[[View], None]]:
+        """Return every area's after-commit step."""
+        return [area.landed for area in self.areas if area.landed is not None]
 
     def managed(self) -> tuple[str, ...]:
         """Return the path prefixes areas write and check themselves."""

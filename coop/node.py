@@ -115,6 +115,9 @@ class Node:
 
         commit = self.store.commit(prepare, describe, self.commit_signer())
         if any(r.created for r in receipts):
+            landed = self.view(commit)
+            for step in self.registry.landed():
+                step(landed)
             self.refresh()
         return [replace(r, commit=commit) if r.created else r for r in receipts]
 

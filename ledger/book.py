@@ -186,6 +186,21 @@ def make_finish(hooks: Hooks) -> Callable[[View], dict[str, bytes | None]]:
     return finish
 
 
+def make_landed(hooks: Hooks) -> Callable[[View], None]:
+    """Return the after-commit step: the keeper's signer remembers what it just published."""
+
+    def landed(view: View) -> None:
+        if view.read(log.CHECKPOINT) is None:
+            return
+        try:
+            signer = hooks.signer(view)
+        except Forbidden:
+            return  # this node does not keep the log
+        signer.published(view)
+
+    return landed
+
+
 def check_log_record(statement: Statement, view: View) -> dict[str, bytes | None]:
     """Let the founder publish the log key once; the keeper changes later only by proposal."""
     if "founder" not in view.roles(statement.author):
@@ -212,7 +227,7 @@ def area(hooks: Hooks) -> Area:
                       "A witness's cosignature of a checkpoint (c2sp.org/tlog-cosignature)."))
     checks = (lambda view, progress=None: verify_ledger(view, hooks, progress), lambda view, progress=None: witness.check_witnessed(view))
     return Area("ledger", kinds=kinds, indexers=(LedgerIndexer(),), checks=checks,
-                finish=make_finish(hooks), managed=(log.TILE_DIR, log.CHECKPOINT))
+                finish=make_finish(hooks), managed=(log.TILE_DIR, log.CHECKPOINT), landed=make_landed(hooks))
 
 
 def verify_ledger(view: View, hooks: Hooks | None = None, progress: Callable[[int], None] | None = None) -> list[str]:

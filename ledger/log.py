@@ -195,6 +195,10 @@ class LogSigner:
             if not merkle.verify_consistency(last_size, checkpoint.size, last_root, checkpoint.root, proof):
                 raise Conflict(f"refusing to sign: the tree of {checkpoint.size} does not extend the published tree of {last_size}")
 
+    def published(self, landed: View) -> None:
+        """Remember the checkpoint of a commit that just landed, so even a one-commit rollback is refused later."""
+        self._learn(landed)
+
     def _learn(self, base: View) -> None:
         """Adopt the checkpoint published in the repository as the last one, once it is checked."""
         data = base.read(CHECKPOINT)
