@@ -5,7 +5,7 @@ HOME_DIR ?= ./coop-data
 # Demo nodes encrypt their keys with this passphrase; set COOP_PASSPHRASE for a real node.
 export COOP_PASSPHRASE ?= demo
 
-.PHONY: run test venv clean bench
+.PHONY: run test venv clean bench synapse
 
 $(VENV)/.installed: setup.py
 	python3 -m venv $(VENV)
@@ -22,7 +22,11 @@ run: venv
 	@echo "Coop is at http://127.0.0.1:8000/"
 	$(VENV)/bin/coop --home $(HOME_DIR) serve --listen 127.0.0.1:8000
 
-test: venv
+# Synapse (AGPL, test-only) lives in its own cached virtualenv; the chat bridge tests run it.
+synapse: venv
+	$(PY) tests/api/matrix_harness.py
+
+test: venv synapse
 	$(VENV)/bin/pytest -q
 
 bench: venv

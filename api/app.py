@@ -12,14 +12,15 @@ from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import settings as api_settings
-from api.http import apps, errors, governance, ledger, members, projects, root, statements, tiles
+from api.git_http import GitHTTP
+from api.http import apps, errors, governance, ledger, members, pages, projects, root, statements, tiles, witness
 from api.http.service import EXTENSION, Service
 from api.ratelimit import RateLimiter
 from api.settings import ApiSettings
 from api.webhooks import open_outbox
-from coop.node import Node
+from coop.node import REPO_DIR, Node
 
-BLUEPRINTS = (root.bp, members.bp, governance.bp, ledger.bp, tiles.bp, statements.bp, apps.bp, projects.bp)
+BLUEPRINTS = (root.bp, members.bp, governance.bp, ledger.bp, tiles.bp, statements.bp, apps.bp, projects.bp, witness.bp, pages.bp)
 READS = ("GET", "HEAD", "OPTIONS")
 EXPOSED = "ETag, Link, Location, Retry-After"
 ALLOWED_HEADERS = "Content-Type, If-None-Match"
@@ -27,11 +28,12 @@ ALLOWED_HEADERS = "Content-Type, If-None-Match"
 
 def create_app(node: Node, settings: ApiSettings | None = None) -> Flask:
     """Build the Flask application for an opened node."""
-    app = Flask("coop")
+    app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = node.config["max_body"]
     chosen = settings or api_settings.load(node.home)
     service = Service(node, chosen, open_outbox(node.home))
     app.extensions[EXTENSION] = service
+    app.wsgi_app = GitHTTP(app.wsgi_app, node.home / REPO_DIR)  # type: ignore[method-assign]
     if chosen["proxies"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=chosen["proxies"])  # type: ignore[method-assign]
     errors.init_app(app)

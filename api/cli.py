@@ -6,20 +6,25 @@ printed as one line; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
+import threading
 from typing import Any
 
 import click
 
 from api import demo
+from api.chat import bridge
+from api.chat.matrix import Matrix
 from api.context import Context, pass_ctx, progress
 from api.governance_cli import COMMANDS as governance_commands
 from api.ledger_cli import ledger
 from api.projects_cli import COMMANDS as projects_commands
+from api.replication_cli import COMMANDS as replication_commands
 from api.node import create_node, open_node
 from coop import audit
-from coop.errors import CoopError
+from coop.errors import BadInput, CoopError
 from coop.keys import KDF_COSTS, PublicKey
 from coop.statements import KeyRecord
 from coop.ids import normalise_handle
@@ -198,8 +203,36 @@ def serve(ctx: Context, listen: str | None) -> None:
         stop(app)
 
 
+@cli.command("chat-bridge")
+@click.option("--homeserver", required=True, help="The Matrix homeserver's URL, e.g. https://matrix.example.org.")
+@click.option("--room", required=True, help="The public room's alias or ID, e.g. '#coop:matrix.example.org'.")
+@click.option("--app", "app_id", default="chat-bridge", show_default=True, help="The bridge's app id (its key is on this node).")
+@click.option("--user", help="Log in as this Matrix user with COOP_MATRIX_PASSWORD (else COOP_MATRIX_TOKEN is the access token).")
+@click.option("--links", help="Base URL of this node's API for links in replies (default: http:// + the listen address).")
+@click.option("--register", is_flag=True, help="First register the bridge as an app owned by the --as member.")
+@pass_ctx
+def chat_bridge(ctx: Context, homeserver: str, room: str, app_id: str, user: str | None, links: str | None, register: bool) -> None:
+    """Run the Matrix bridge: !join and the other commands in a room, announcements, until stopped."""
+    node = ctx.node
+    if register:
+        bridge.register(node, app_id, node.identity(ctx.identity).handle)
+    matrix = Matrix(homeserver, os.environ.get("COOP_MATRIX_TOKEN"), log=lambda line: click.echo(line, err=True))
+    if user:
+        password = os.environ.get("COOP_MATRIX_PASSWORD")
+        if not password:
+            raise BadInput("set COOP_MATRIX_PASSWORD to log in with --user")
+        matrix.login(user, password)
+    elif not matrix.token:
+        raise BadInput("set COOP_MATRIX_TOKEN to the bridge's access token, or log in with --user and COOP_MATRIX_PASSWORD")
+    node.commit_signer()  # unlock the node key now, not at the first !join
+    running = bridge.Bridge(node, app_id, matrix, room, links or f"http://{node.config['listen']}").start()
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    click.echo(f"chat bridge {app_id!r} is in {room} as {running.me}", err=True)
+    running.run(threading.Event())
+
+
 cli.add_command(ledger)
-for command in (*governance_commands, *projects_commands):
+for command in (*governance_commands, *projects_commands, *replication_commands):
     cli.add_command(command)
 
 

@@ -213,6 +213,12 @@ def paths() -> dict[str, Any]:
     pid, prj = path("proposal_id"), path("project_id")
     return {
         "/": {"get": get("The co-op's home page, for people.", TEXT, media="text/html", errors=(429,), tag="pages")},
+        "/proposals": {"get": get("Proposals, for people.", TEXT, media="text/html", errors=(429,), tag="pages")},
+        "/proposals/{proposal_id}": {"get": get("One proposal's text (rendered, sanitised) and tally, for people.", TEXT, [pid],
+                                                media="text/html", tag="pages")},
+        "/projects": {"get": get("Client projects and requests, for people.", TEXT, media="text/html", errors=(429,), tag="pages")},
+        "/books": {"get": get("Where the money went (a picture), balances, and how to check them, for people.", TEXT,
+                              media="text/html", errors=(429,), tag="pages")},
         "/api/v1": {"get": get("Which co-op and node this is, with the node key that signs webhooks.", ref("Index"), errors=(429,))},
         "/api/v1/openapi.json": {"get": get("This document.", {"type": "object"}, errors=(429,))},
         "/api/v1/members": {
@@ -275,6 +281,7 @@ def paths() -> dict[str, Any]:
             query("to", SIZE, "The newer size (default: now).")], tag="ledger")},
         "/ledger/checkpoint": {"get": get("The signed checkpoint (c2sp.org/tlog-checkpoint).", TEXT, media="text/plain",
                                           errors=(404, 429), tag="tiles")},
+        "/witness/add-checkpoint": {"post": witness_post()},
         "/ledger/tile/{level}/{index}": {"get": tile_get("A full hash tile.", [path("level", TILE_LEVEL), path("index", TILE_INDEX)])},
         "/ledger/tile/{level}/{index}.p/{width}": {"get": tile_get("A partial hash tile.", [
             path("level", TILE_LEVEL), path("index", TILE_INDEX), path("width", TILE_WIDTH)])},
@@ -312,6 +319,19 @@ def tile_get(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
     operation = get(summary, OCTETS, parameters, media="application/octet-stream", errors=(404, 429), tag="tiles")
     operation["description"] = TILE_ABOUT
     return operation
+
+
+def witness_post() -> dict[str, Any]:
+    """Return the tlog-witness add-checkpoint operation: plain text in, cosignature lines out."""
+    responses: dict[str, Any] = {
+        "200": {"description": "Cosigned: the cosignature line(s).", "content": {"text/plain": {"schema": TEXT}}},
+        "409": {"description": "The old size is not the size this witness last cosigned; the body is that size.",
+                "content": {"text/x.tlog.size": {"schema": TEXT}}},
+    }
+    responses.update({str(s): error(s) for s in (400, 401, 403, 404, 413, 422, 429, 503)})
+    return {"summary": "Cosign a checkpoint (c2sp.org/tlog-witness add-checkpoint).", "tags": ["tiles"],
+            "description": "Body: `old <size>`, up to 63 base64 consistency-proof lines, a blank line, the signed checkpoint.",
+            "requestBody": {"required": True, "content": {"text/plain": {"schema": TEXT}}}, "responses": responses}
 
 
 # From a list to the operations that take one of its items' ids: (list, operation, {parameter: JSON pointer in the page}).

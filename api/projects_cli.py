@@ -287,8 +287,7 @@ def match(ctx: Context, project_id: str | None, member: str | None) -> None:
         handle = normalise_handle(member or "")
         skills = node.view().require_member(handle)["skills"]
         requests = node.index.query(lambda: {r.project_id: r.skills.split(",") for r in ProjectRow.select().where(ProjectRow.state == "requested")})
-        ranked = [matching.match(need, skills, name) for name, need in requests.items()]
-        ranked = sorted((m for m in ranked if m.matched), key=lambda m: (not m.complete, -len(m.matched), m.name))
+        ranked = matching.fitting(skills, requests)
     for position, found in enumerate(ranked, 1):
         click.echo(f"{position:>3}. {found.name:<16} {found.explain()}")
     if not ranked:

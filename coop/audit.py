@@ -57,13 +57,20 @@ def statement_order(message: str) -> list[str]:
 
 
 def verify_repository(store: GitStore, registry: Registry,
-                      progress: Callable[[int], None] | None = None) -> Report:
-    """Check every commit from the first to the head, then every area's whole-repository checks."""
-    head = store.head()
+                      progress: Callable[[int], None] | None = None, tip: str | None = None, known: str | None = None) -> Report:
+    """Check every commit from the first to the head, then every area's whole-repository checks.
+
+    `tip` checks another commit than the branch head (one just fetched); `known`
+    skips the commits it already holds (verified before), checking only the new ones.
+    """
+    head = store.repo[tip] if tip is not None else store.head()
     if head is None:
         return Report(0, 0, [Problem("repository", "no commits")])
     problems: list[Problem] = []
-    commits = list(store.repo.walk(head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE))
+    walker = store.repo.walk(head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
+    if known is not None:
+        walker.hide(known)
+    commits = list(walker)
     count = 0
     for commit in commits:
         where = f"commit {str(commit.id)[:12]}"
@@ -73,7 +80,7 @@ def verify_repository(store: GitStore, registry: Registry,
         problems += [Problem(where, m) for m in messages]
         if progress:
             progress(1)
-    view = View(store.snapshot())
+    view = View(Snapshot(store.repo, head))
     for check in registry.checks():
         try:
             problems += [Problem("repository", m) for m in check(view)]

@@ -1,10 +1,11 @@
 """Members and nodes: who belongs to the co-op, with which roles, skills and keys.
 
 A member record (`members/<handle>.json`) is a signed statement. The founder may
-add anyone; members may add learners; a member may update their own skills and
-keys but not their roles (roles change through proposals). A node record
-(`nodes/<name>.json`) registers a machine key that signs commits, and the list of
-node keys is kept as `keys/allowed_signers` for plain `git verify-commit`.
+add anyone; members, and apps with the coop.member/v1 scope, may add learners; a
+member may update their own skills and keys but not their roles (roles change
+through proposals). A node record (`nodes/<name>.json`) registers a machine key
+that signs commits, and the list of node keys is kept as `keys/allowed_signers`
+for plain `git verify-commit`.
 """
 from __future__ import annotations
 
@@ -107,10 +108,10 @@ def check_member(statement: Statement, view: View) -> dict[str, bytes | None]:
         check_new_handle(handle, taken_names(view))
         if "founder" in author_roles:
             pass
-        elif "member" in author_roles and roles == ["learner"]:
-            pass
+        elif roles == ["learner"] and ("member" in author_roles or _is_app(view, statement.author)):
+            pass  # an app gets here only with coop.member/v1 in its scopes (coop/apps.py `scoped`)
         else:
-            raise Forbidden(f"{statement.author!r} may not add a member with roles {roles}; members may add learners, the founder anyone")
+            raise Forbidden(f"{statement.author!r} may not add a member with roles {roles}; members and apps may add learners, the founder anyone")
     else:
         if statement.author != handle and "founder" not in author_roles:
             raise Forbidden(f"only {handle!r} or the founder may change {handle!r}'s record")
@@ -118,6 +119,13 @@ def check_member(statement: Statement, view: View) -> dict[str, bytes | None]:
             raise Forbidden("roles change through a passed proposal, not by editing your own record")
         _check_key_history(view, handle, previous, keys)
     return claim_keys(view, handle, keys)
+
+
+def _is_app(view: View, author: str) -> bool:
+    """Tell whether an author is an allied app (imported here: coop.apps builds on this module)."""
+    from coop.apps import is_app
+
+    return is_app(view, author)
 
 
 def record_sha(view: View, handle: str) -> str | None:

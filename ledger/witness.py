@@ -11,7 +11,6 @@ published checkpoint carries the cosignatures made for its exact size.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,6 +24,7 @@ from coop.view import View
 from ledger import log, merkle
 from ledger.book import verifier as log_verifier
 from ledger.note import COSIGNATURE, Checkpoint, Note, Signature, Signer, Verifier, WitnessPolicy, cosign, verify_checkpoint
+from ledger.tlog_witness import WitnessState
 
 COSIGNATURE_TYPE = "coop.ledger.cosignature/v1"
 DIRECTORY = "ledger/cosignatures"
@@ -95,11 +95,15 @@ class Witness:
         return checkpoint, cosign(checkpoint, self.signer, now if now is not None else int(time.time()))
 
     def remember(self, checkpoint: Checkpoint) -> None:
-        """Keep a checkpoint as the last one cosigned: call it once the cosignature was accepted."""
-        self.state.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.state.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"size": checkpoint.size, "root": checkpoint.root.hex()}))
-        os.replace(tmp, self.state)
+        """Keep a checkpoint as the last one cosigned: call it once the cosignature was accepted.
+
+        Under the same lock as the add-checkpoint endpoint (ledger/tlog_witness.py), and
+        never replacing a larger tree the endpoint cosigned meanwhile.
+        """
+        state = WitnessState(self.state)
+        with state.locked() as last:
+            if last is None or last.size <= checkpoint.size:
+                state.save(checkpoint)
 
 
 def cosignature_fields(checkpoint: Checkpoint, line: Signature) -> dict[str, Any]:

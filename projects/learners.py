@@ -8,12 +8,13 @@ a member is a governance proposal with the admit effect.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from coop.errors import BadInput, Conflict, Forbidden, Invalid
 from coop.ids import check_id
-from coop.statements import Statement
+from coop.statements import Statement, parse_time
 from coop.view import View
 from projects.work import app_may
 
@@ -22,6 +23,8 @@ NOTE_TYPE = "coop.learner-note/v1"
 TRACKS = ("web", "mobile", "design", "data", "devops", "backend", "qa")
 JOINED_VIA = ("chat", "api", "cli")
 MAX_NOTE = 2000
+# A Matrix user ID (@localpart:server): what the chat bridge attests about who asked to join.
+MATRIX_ID = re.compile(r"@[a-z0-9._=/+-]{1,200}:[A-Za-z0-9.:\[\]-]{1,230}")
 
 
 def learner_path(handle: str) -> str:
@@ -49,6 +52,7 @@ def check_learner(statement: Statement, view: View) -> dict[str, bytes | None]:
         raise BadInput(f"track must be one of {', '.join(TRACKS)}")
     if body.get("joined_via") not in JOINED_VIA:
         raise BadInput(f"joined_via must be one of {', '.join(JOINED_VIA)}")
+    _check_attestation(body)
     mentor = body.get("mentor")
     if mentor is not None and "mentor" not in view.roles(check_id(mentor, "mentor")):
         raise Invalid(f"{mentor!r} is not a mentor")
@@ -58,9 +62,21 @@ def check_learner(statement: Statement, view: View) -> dict[str, bytes | None]:
     if statement.author != handle and not roles & {"member", "mentor", "founder"} and not app_may(view, statement):
         raise Forbidden("a learner's profile is kept by the learner, members and mentors")
     previous = profile(view, handle)
-    if previous is not None and previous["joined_via"] != body["joined_via"]:
-        raise Conflict("how a learner joined does not change")
+    if previous is not None and any(previous.get(k) != body.get(k) for k in ("joined_via", "matrix_id", "asked_at")):
+        raise Conflict("how a learner joined (joined_via, matrix_id, asked_at) does not change")
     return {}
+
+
+def _check_attestation(body: Mapping[str, Any]) -> None:
+    """Refuse a malformed chat attestation: the Matrix ID that asked, and when (both optional, together)."""
+    matrix_id, asked = body.get("matrix_id"), body.get("asked_at")
+    if matrix_id is None and asked is None:
+        return
+    if not isinstance(matrix_id, str) or len(matrix_id) > 255 or not MATRIX_ID.fullmatch(matrix_id):
+        raise BadInput("matrix_id is a Matrix user ID such as @ana:example.org")
+    if not isinstance(asked, str):
+        raise BadInput("asked_at is the time the Matrix user asked, e.g. 2026-11-23T20:00:00Z")
+    parse_time(asked)
 
 
 def check_note(statement: Statement, view: View) -> dict[str, bytes | None]:

@@ -38,5 +38,13 @@ def match(required: Iterable[str], offered: Iterable[str], name: str) -> Match:
 def rank(required: Sequence[str], candidates: Mapping[str, Sequence[str]]) -> list[Match]:
     """Rank candidates (name -> skills) for the required skills; candidates with no match are left out."""
     found = [match(required, skills, name) for name, skills in candidates.items()]
-    found = [m for m in found if m.matched]
-    return sorted(found, key=lambda m: (not m.complete, -len(m.matched), m.name))
+    return _best_first(found)
+
+
+def fitting(offered: Sequence[str], requests: Mapping[str, Sequence[str]]) -> list[Match]:
+    """Rank requests (id -> required skills) for someone offering these skills; requests with no match are left out."""
+    return _best_first([match(required, offered, name) for name, required in requests.items()])
+
+
+def _best_first(found: list[Match]) -> list[Match]:
+    return sorted((m for m in found if m.matched), key=lambda m: (not m.complete, -len(m.matched), m.name))

@@ -17,7 +17,8 @@ HOME_PAGE = """<!doctype html>
 <style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #ddd}
 code{background:#f4f4f4;padding:0 .3rem}</style></head>
-<body><h1>{{ name }}</h1>
+<body><nav><a href="/proposals">proposals</a> · <a href="/projects">projects</a> · <a href="/books">the books</a> · <a href="/api/v1">API</a></nav>
+<h1>{{ name }}</h1>
 <p>A co-op whose decisions and money are signed, versioned records. Log origin: <code>{{ origin }}</code>.</p>
 <h2>Members</h2>
 <table><tr><th>Handle</th><th>Roles</th><th>Skills</th></tr>

@@ -1,12 +1,15 @@
-"""API fixtures: a node served by a real `coop serve` on 127.0.0.1, the SDK, a webhook receiver."""
+"""API fixtures: a node served by a real `coop serve` on 127.0.0.1, the SDK, a webhook receiver, a Matrix homeserver."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
 
+from api.chat import bridge as chat
 from api.client import Client
 from api_harness import Coop, Receiver, Server, make_node
+from coop.node import Node
+from matrix_harness import BRIDGE_APP, Homeserver, Room
 
 
 @pytest.fixture(scope="module")
@@ -31,3 +34,20 @@ def receiver() -> Iterator[Receiver]:
     started = Receiver().start()
     yield started
     started.stop()
+
+
+@pytest.fixture(scope="session")
+def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
+    """Start a real Synapse once for the session (only if a test asks) and stop it afterwards."""
+    server = Homeserver(tmp_path_factory.mktemp("synapse")).start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def room(homeserver: Homeserver, node: Node) -> Iterator[Room]:
+    """Return a fresh public room with a learner in it; the bridge app is registered on the node (owned by bob)."""
+    chat.register(node, BRIDGE_APP, "bob")
+    made = Room(homeserver)
+    yield made
+    made.close()

@@ -1,0 +1,81 @@
+"""The bridge's commands, parsed from a chat message: pure functions, no network, no repository.
+
+    !join HANDLE [skills...]   become a learner (one of the skills names your track)
+    !claim [PUBLIC_KEY]        bind your own ed25519 key to your record; !claim SIGNATURE answers the challenge
+    !help, !projects, !mentor, !proposals
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coop.errors import BadInput, CoopError
+from coop.ids import check_id, normalise_handle
+from projects.learners import TRACKS
+
+PREFIX = "!"
+MAX_WORDS = 34
+HELP = (
+    "Commands:\n"
+    "  !join HANDLE TRACK [skills...]  become a learner; TRACK is one of " + ", ".join(TRACKS) + "\n"
+    "  !projects   open client requests that fit your skills\n"
+    "  !mentor     ask for a mentor (the mentors are told)\n"
+    "  !proposals  open proposals, with links\n"
+    "  !claim PUBLIC_KEY  bind your own ed25519 key (base64) to your record; I send you a challenge privately\n"
+    "  !help       this list"
+)
+NAMES = ("join", "help", "projects", "mentor", "proposals", "claim")
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command as typed: its name and its arguments, already checked."""
+
+    name: str
+    handle: str | None = None
+    track: str | None = None
+    skills: tuple[str, ...] = ()
+    argument: str | None = None
+
+
+class Malformed(BadInput):
+    """A message that starts like a command but is not one; the message is the helpful reply."""
+
+
+def parse(text: str) -> Command | None:
+    """Return the command a message holds, None for ordinary chat, or raise Malformed with a reply."""
+    words = text.strip().split()
+    if not words or not words[0].startswith(PREFIX) or len(words[0]) == 1:
+        return None
+    name = words[0][1:].lower()
+    if name not in NAMES:
+        raise Malformed(f"I don't know {words[0]!r}. {HELP}")
+    if len(words) > MAX_WORDS:
+        raise Malformed(f"that is too many words for one command. {HELP}")
+    if name == "join":
+        return _join(words[1:])
+    if name == "claim":
+        if len(words) != 2:
+            raise Malformed("usage: !claim PUBLIC_KEY (your ed25519 public key in base64), "
+                            "then !claim SIGNATURE to answer the challenge I send you")
+        return Command("claim", argument=words[1])
+    if len(words) > 1:
+        raise Malformed(f"!{name} takes no arguments. {HELP}")
+    return Command(name)
+
+
+def _join(args: list[str]) -> Command:
+    if not args:
+        raise Malformed("usage: !join HANDLE TRACK [skills...], e.g. !join ana web html css")
+    try:
+        handle = normalise_handle(args[0])
+        check_id(handle, "handle")
+    except CoopError as e:
+        raise Malformed(f"{e.message} (e.g. !join ana web html css)") from e
+    try:
+        skills = sorted({check_id(s.lower().strip(","), "skill") for s in args[1:]})
+    except CoopError as e:
+        raise Malformed(f"{e.message}; skills are short tags such as python or web") from e
+    tracks = [s for s in skills if s in TRACKS]
+    if not tracks:
+        raise Malformed(f"name your track among the skills: one of {', '.join(TRACKS)} (e.g. !join {handle} web html)")
+    return Command("join", handle=handle, track=tracks[0], skills=tuple(skills))
