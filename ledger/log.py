@@ -196,8 +196,15 @@ class LogSigner:
                 raise Conflict(f"refusing to sign: the tree of {checkpoint.size} does not extend the published tree of {last_size}")
 
     def published(self, landed: View) -> None:
-        """Remember the checkpoint of a commit that just landed, so even a one-commit rollback is refused later."""
-        self._learn(landed)
+        """Remember the checkpoint of a commit that just landed, so even a one-commit rollback is refused later.
+
+        If another writer has published a newer checkpoint since, that one is already
+        remembered (or will be): nothing to do.
+        """
+        try:
+            self._learn(landed)
+        except StaleWrite:
+            return
 
     def _learn(self, base: View) -> None:
         """Adopt the checkpoint published in the repository as the last one, once it is checked."""
