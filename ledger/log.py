@@ -7,6 +7,7 @@ branch means two writers can never take the same index.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -175,14 +176,13 @@ class LogSigner:
         new head; only a branch that is itself behind what was published is refused.
         """
         self._learn(View(view.snapshot))
-        last = self.last()
+        last = self.last()  # read once: another process may move it on, and then our commit will not land
         if last is not None and checkpoint.size <= last[0] and _outrun(view):
             raise StaleWrite("another writer published a newer checkpoint")
-        self._check_extends(checkpoint, view)
+        self._check_extends(checkpoint, view, last)
         return sign_note(checkpoint.to_text(), [self.signer]).to_bytes()
 
-    def _check_extends(self, checkpoint: Checkpoint, view: View) -> None:
-        last = self.last()
+    def _check_extends(self, checkpoint: Checkpoint, view: View, last: tuple[int, bytes] | None) -> None:
         if last is None:
             return
         last_size, last_root = last
@@ -199,8 +199,13 @@ class LogSigner:
         """Remember the checkpoint of a commit that just landed, so even a one-commit rollback is refused later.
 
         If another writer has published a newer checkpoint since, that one is already
-        remembered (or will be): nothing to do.
+        remembered (or will be): nothing to do. The commit has landed either way, so
+        this step never fails it; a real rollback is refused at the next signature.
         """
+        last = self.last()
+        note = stored_checkpoint(landed)
+        if note is None or (last is not None and Checkpoint.from_text(note.text).size <= last[0]):
+            return
         try:
             self._learn(landed)
         except StaleWrite:
@@ -215,14 +220,16 @@ class LogSigner:
             checkpoint = verify_checkpoint(data, self.signer.verifier, self.origin).checkpoint
         except CoopError as e:
             raise IntegrityError(f"the stored checkpoint is not signed by this log key: {e}") from e
-        last = self.last()
-        if last is not None and checkpoint.size <= last[0]:
-            if checkpoint.size < last[0] and _outrun(base):
-                raise StaleWrite("another writer published a newer checkpoint")
-            self._check_extends(checkpoint, base)
-            return
-        self._check_extends(checkpoint, base)
         self.state.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.state.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"size": checkpoint.size, "root": checkpoint.root.hex()}))
-        os.replace(tmp, self.state)
+        with open(self.state.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # read, compare and write the memory as one step among processes
+            last = self.last()
+            if last is not None and checkpoint.size <= last[0]:
+                if checkpoint.size < last[0] and _outrun(base):
+                    raise StaleWrite("another writer published a newer checkpoint")
+                self._check_extends(checkpoint, base, last)
+                return
+            self._check_extends(checkpoint, base, last)
+            tmp = self.state.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"size": checkpoint.size, "root": checkpoint.root.hex()}))
+            os.replace(tmp, self.state)
