@@ -1,8 +1,9 @@
 """A real Synapse homeserver for the tests, and a room on it: its own virtualenv, loopback only, SQLite, no federation.
 
-Synapse is AGPL and heavy, so it lives in a cached virtualenv of its own
-(`.cache/synapse-venv`, made by `make synapse` or here when missing) and runs as a
-separate process that the tests stop with SIGTERM sent to that process itself.
+Synapse is AGPL and heavy, so it lives in a virtualenv of its own, cached outside
+the checkout so a fresh clone (as CI makes) reuses it: `$COOP_SYNAPSE_VENV`, else
+`~/.cache/coop/synapse-venv` (made by `make synapse`, or here when missing). It runs
+as a separate process that the tests stop with SIGTERM sent to that process itself.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from api.chat.matrix import Matrix
 from coop.node import Node
 
 REPO = Path(__file__).resolve().parents[2]
-VENV = REPO / ".cache" / "synapse-venv"
+VENV = Path(os.environ.get("COOP_SYNAPSE_VENV")
+            or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coop" / "synapse-venv")
 SERVER_NAME = "localhost"
 READY_TIMEOUT = 60.0
 BRIDGE_APP = "chat-bridge"
