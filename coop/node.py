@@ -25,6 +25,7 @@ from coop.store import CommitSigner, GitStore, Snapshot
 from coop.view import CHARTER_PATH, View, member_path
 
 REPO_DIR = "repo.git"
+MAINTAIN_EVERY = 256  # commits between `git gc --auto` runs (a no-op until loose objects pile up)
 KEYS_DIR = "keys"
 
 
@@ -52,6 +53,7 @@ class Node:
         self.index = Index(open_database(cfg["database_url"], self.home), self.registry.indexers())
         self.name = cfg["node_name"]
         self.clock: Callable[[], str] = statements.now  # tests replace it to move time without sleeping
+        self._commits = 0
 
     # -- reading --------------------------------------------------------------------
 
@@ -119,6 +121,9 @@ class Node:
             for step in self.registry.landed():
                 step(landed)
             self.refresh()
+            self._commits += 1
+            if self._commits % MAINTAIN_EVERY == 0:
+                self.store.maintain()  # pygit2 never packs: let git do it now and then
         return [replace(r, commit=commit) if r.created else r for r in receipts]
 
     def submit_one(self, raw: bytes, message: str | None = None) -> Receipt:

@@ -177,11 +177,6 @@ class GitStore:
             raise NotFound(f"no file {path!r}" + (f" at {rev}" if rev else ""))
         return data
 
-    def moved_since(self, snapshot: Snapshot) -> bool:
-        """Tell whether the branch has moved on from a snapshot."""
-        head = self.head()
-        return (str(head.id) if head is not None else None) != snapshot.id
-
     def history(self, path: str) -> list[Revision]:
         """Return the commits that changed a path, newest first."""
         check_path(path)
