@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coop.config import Setting, read_node_file
+from coop.config import Setting, read_node_file, resolve
 from coop.errors import BadInput
 
 SETTINGS: dict[str, Setting] = {
@@ -29,8 +29,6 @@ SETTINGS: dict[str, Setting] = {
     "webhook_poll": Setting(1.0, "Seconds between two looks at the repository for commits made outside this server.", float),
     "webhook_workers": Setting(4, "Deliveries made at the same time (to different apps).", int),
 }
-TRUE = ("1", "true", "yes", "on")
-FALSE = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -54,30 +52,4 @@ def load(home: Path, overrides: Mapping[str, Any] | None = None, environ: Mappin
     unknown = set(given) - set(SETTINGS)
     if unknown:
         raise BadInput(f"unknown server settings: {', '.join(sorted(unknown))}")
-    stored = read_node_file(home)
-    values: dict[str, Any] = {}
-    for name, setting in SETTINGS.items():
-        if name in given:
-            raw = given[name]
-        elif f"COOP_{name.upper()}" in env:
-            raw = env[f"COOP_{name.upper()}"]
-        else:
-            raw = stored.get(name, setting.default)
-        values[name] = _convert(name, raw, setting.kind)
-    return ApiSettings(values)
-
-
-def _convert(name: str, raw: Any, kind: type) -> Any:
-    if kind is bool:
-        if isinstance(raw, bool):
-            return raw
-        if str(raw).strip().lower() in TRUE + FALSE:
-            return str(raw).strip().lower() in TRUE
-        raise BadInput(f"setting {name} is true or false, got {raw!r}")
-    try:
-        value = kind(raw)
-    except (TypeError, ValueError) as e:
-        raise BadInput(f"setting {name} must be a {kind.__name__}, got {raw!r}") from e
-    if kind in (int, float) and value < 0:
-        raise BadInput(f"setting {name} cannot be negative")
-    return value
+    return ApiSettings(resolve(SETTINGS, given, env, read_node_file(home)))

@@ -37,6 +37,8 @@ SETTINGS: dict[str, Setting] = {
     "threads": Setting(8, "Worker threads of the HTTP server.", int),
 }
 NODE_FILE = "node.toml"
+TRUE = ("1", "true", "yes", "on")
+FALSE = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -62,29 +64,41 @@ def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] 
     if unknown:
         raise BadInput(f"unknown settings: {', '.join(sorted(unknown))}")
     home = Path(given.get("home") or env.get("COOP_HOME") or SETTINGS["home"].default)
-    stored = read_node_file(home)
-    values: dict[str, Any] = {}
-    for name, setting in SETTINGS.items():
-        if name in given:
-            raw = given[name]
-        elif f"COOP_{name.upper()}" in env:
-            raw = env[f"COOP_{name.upper()}"]
-        elif name in stored:
-            raw = stored[name]
-        else:
-            raw = setting.default
-        values[name] = _convert(name, raw, setting)
+    values = resolve(SETTINGS, given, env, read_node_file(home))
     values["home"] = str(home)
     return Config(values)
 
 
-def _convert(name: str, raw: Any, setting: Setting) -> Any:
-    if setting.kind is int:
-        try:
-            return int(raw)
-        except (TypeError, ValueError) as e:
-            raise BadInput(f"setting {name} must be a whole number, got {raw!r}") from e
-    return str(raw)
+def resolve(table: Mapping[str, Setting], given: Mapping[str, Any], environ: Mapping[str, str],
+            stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Take each setting of a table from `given`, else COOP_<NAME>, else node.toml, else its default."""
+    values: dict[str, Any] = {}
+    for name, setting in table.items():
+        if name in given:
+            raw = given[name]
+        elif f"COOP_{name.upper()}" in environ:
+            raw = environ[f"COOP_{name.upper()}"]
+        else:
+            raw = stored.get(name, setting.default)
+        values[name] = convert(name, raw, setting.kind)
+    return values
+
+
+def convert(name: str, raw: Any, kind: type) -> Any:
+    """Turn a setting's text or value into its kind; numbers are never negative."""
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).strip().lower() in TRUE + FALSE:
+            return str(raw).strip().lower() in TRUE
+        raise BadInput(f"setting {name} is true or false, got {raw!r}")
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError) as e:
+        raise BadInput(f"setting {name} must be a {kind.__name__}, got {raw!r}") from e
+    if kind in (int, float) and value < 0:
+        raise BadInput(f"setting {name} cannot be negative")
+    return value
 
 
 def read_node_file(home: Path) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """Helpers for governance tests: making proposals, voting and closing on a real node."""
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Callable
 from typing import Any
 
@@ -43,3 +45,28 @@ def close(node: Node) -> Callable[[str, str], dict[str, Any]]:
         return dict(node.view().body(P.outcome_path(proposal_id)))
 
     return finish
+
+
+@pytest.fixture
+def decide_spend(node: Node, clock: Any, propose: Callable[..., str], vote: Callable[..., Any],
+                 close: Callable[..., Any]) -> Callable[..., dict[str, str]]:
+    """Return a function that funds the treasury, decides a spend proposal and returns what an entry names as authorised_by."""
+    from ledger import book, log
+    from ledger import entries as E
+
+    def decide(amount: int, passes: bool = True) -> dict[str, str]:
+        revenue = E.with_postings(E.REVENUE, {"id": "rev-1", "client": "acme", "project": None, "amount": 100000,
+                                              "currency": "EUR", "account": "bank"})
+        node.write(E.REVENUE, revenue)  # 1,000.00 EUR, of which the treasury's share is 100.00 EUR
+        view = node.view()
+        raw = log.entry_at(view, 0)
+        policy, sha = book.policy_in_force(view)
+        node.write(E.SPLIT, E.split_fields(0, book.leaf_hash_hex(raw), revenue, policy, sha, {"alice": 10000}, None, False, None))
+        pid = propose({"kind": "spend", "amount": amount, "currency": "EUR", "purpose": "hosting"}, method="majority", closes_in=1)
+        for voter in ("alice", "bob"):
+            vote(pid, voter, "yes" if passes else "no")
+        clock.advance(1)
+        close(pid)
+        return {"proposal": pid, "sha256": hashlib.sha256(node.view().read(P.proposal_path(pid))).hexdigest()}
+
+    return decide

@@ -17,6 +17,7 @@ from coop.members import MEMBER_TYPE, member_fields, record_sha
 from coop.node import Node
 from coop.statements import KeyRecord
 from governance import proposals as P
+from ledger import entries as E
 
 Clock = Callable[..., Any]  # the `clock` fixture of tests/conftest.py
 
@@ -263,18 +264,8 @@ def test_charter_effect_changes_the_rule_in_force(clock: Clock, node: Node, prop
     assert node.view().body(P.proposal_path(later))["rules"]["quorum_bp"] == 7500
 
 
-def test_spend_effect_authorises_a_ledger_expense_up_to_its_amount(clock: Clock, node: Node, propose: Callable[..., str], vote: Callable[..., Any],
-                                                                   close: Callable[..., Any]) -> None:
-    from ledger import entries as E
-
-    fund_the_treasury(node)
-    pid = propose({"kind": "spend", "amount": 5000, "currency": "EUR", "purpose": "hosting"}, method="consent", closes_in=1)
-    for voter in ("alice", "bob"):
-        vote(pid, voter, "agree")
-    clock.advance(1)
-    close(pid)
-    raw = node.view().read(P.proposal_path(pid))
-    authorised = {"proposal": pid, "sha256": hashlib.sha256(raw).hexdigest()}
+def test_spend_effect_authorises_a_ledger_expense_up_to_its_amount(node: Node, decide_spend: Callable[..., dict[str, str]]) -> None:
+    authorised = decide_spend(5000)
     expense = {"id": "exp-1", "amount": 5000, "currency": "EUR", "account": "bank", "category": "hosting",
                "description": "server", "authorised_by": authorised}
     too_much = dict(expense, id="exp-2", amount=5001)
@@ -282,19 +273,10 @@ def test_spend_effect_authorises_a_ledger_expense_up_to_its_amount(clock: Clock,
     node.write(E.EXPENSE, E.with_postings(E.EXPENSE, expense))
 
 
-def test_expense_naming_a_rejected_proposal_is_refused(clock: Clock, node: Node, propose: Callable[..., str], vote: Callable[..., Any],
-                                                       close: Callable[..., Any]) -> None:
-    from ledger import entries as E
-
-    fund_the_treasury(node)
-    pid = propose({"kind": "spend", "amount": 5000, "currency": "EUR", "purpose": "hosting"}, closes_in=1)
-    vote(pid, "alice", "no")
-    vote(pid, "bob", "no")
-    clock.advance(1)
-    close(pid)
-    raw = node.view().read(P.proposal_path(pid))
+def test_expense_naming_a_rejected_proposal_is_refused(node: Node, decide_spend: Callable[..., dict[str, str]]) -> None:
+    authorised = decide_spend(5000, passes=False)
     expense = {"id": "exp-1", "amount": 100, "currency": "EUR", "account": "bank", "category": "hosting", "description": "server",
-               "authorised_by": {"proposal": pid, "sha256": hashlib.sha256(raw).hexdigest()}}
+               "authorised_by": authorised}
     refused(node, lambda: node.write(E.EXPENSE, E.with_postings(E.EXPENSE, expense)), Forbidden, "did not pass")
 
 
@@ -310,49 +292,16 @@ def test_repository_with_proposals_votes_and_effects_verifies(clock: Clock, node
     assert report.problems == []
 
 
-def fund_the_treasury(node: Node) -> None:
-    """Record 1,000.00 EUR of revenue and split it: the treasury's share is 100.00 EUR."""
-    from ledger import book, log
-    from ledger import entries as E
-
-    revenue = E.with_postings(E.REVENUE, {"id": "rev-1", "client": "acme", "project": None, "amount": 100000,
-                                          "currency": "EUR", "account": "bank"})
-    node.write(E.REVENUE, revenue)
-    view = node.view()
-    raw = log.entry_at(view, 0)
-    policy, sha = book.policy_in_force(view)
-    node.write(E.SPLIT, E.split_fields(0, book.leaf_hash_hex(raw), revenue, policy, sha, {"alice": 10000}, None, False, None))
-
-
-def test_spending_under_one_proposal_is_limited_to_its_amount_in_total(node: Node, clock: Clock, propose: Callable[..., str],
-                                                                        vote: Callable[..., Any], close: Callable[..., Any]) -> None:
-    from ledger import entries as E
-
-    fund_the_treasury(node)
-    pid = propose({"kind": "spend", "amount": 5000, "currency": "EUR", "purpose": "hosting"}, method="consent", closes_in=1)
-    for voter in ("alice", "bob"):
-        vote(pid, voter, "agree")
-    clock.advance(1)
-    close(pid)
-    authorised = {"proposal": pid, "sha256": hashlib.sha256(node.view().read(P.proposal_path(pid))).hexdigest()}
-    expense = {"amount": 3000, "currency": "EUR", "account": "bank", "category": "hosting", "description": "server", "authorised_by": authorised}
+def test_spending_under_one_proposal_is_limited_to_its_amount_in_total(node: Node, decide_spend: Callable[..., dict[str, str]]) -> None:
+    expense = {"amount": 3000, "currency": "EUR", "account": "bank", "category": "hosting", "description": "server",
+               "authorised_by": decide_spend(5000)}
     node.write(E.EXPENSE, E.with_postings(E.EXPENSE, {"id": "exp-1", **expense}))
     refused(node, lambda: node.write(E.EXPENSE, E.with_postings(E.EXPENSE, {"id": "exp-2", **expense})), Forbidden, "already spent")
 
 
-def test_treasury_cannot_be_spent_below_zero(node: Node, clock: Clock, propose: Callable[..., str], vote: Callable[..., Any],
-                                            close: Callable[..., Any]) -> None:
-    from ledger import entries as E
-
-    fund_the_treasury(node)
-    pid = propose({"kind": "spend", "amount": 50000, "currency": "EUR", "purpose": "laptops"}, method="consent", closes_in=1)
-    for voter in ("alice", "bob"):
-        vote(pid, voter, "agree")
-    clock.advance(1)
-    close(pid)
-    authorised = {"proposal": pid, "sha256": hashlib.sha256(node.view().read(P.proposal_path(pid))).hexdigest()}
+def test_treasury_cannot_be_spent_below_zero(node: Node, decide_spend: Callable[..., dict[str, str]]) -> None:
     expense = {"id": "exp-1", "amount": 10001, "currency": "EUR", "account": "bank", "category": "tools", "description": "laptop",
-               "authorised_by": authorised}
+               "authorised_by": decide_spend(50000)}
     refused(node, lambda: node.write(E.EXPENSE, E.with_postings(E.EXPENSE, expense)), Invalid, "treasury would owe")
 
 
