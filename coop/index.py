@@ -171,10 +171,11 @@ class Index:
         last = self.last_commit()
         if last == str(head.id):
             return 0
-        if last is not None and _ahead(store, last, head):
-            return 0  # another process already indexed past the head this one has seen
         chain = _first_parent_chain(store, head, last)
         if chain is None:
+            fresh = store.head()
+            if fresh is not None and fresh.id != head.id:
+                return self.update(store, progress)  # another process committed and indexed meanwhile: catch up
             return self.rebuild(store, progress)  # the history was rewritten under the index
         with self.bound():
             for commit in chain:
@@ -203,14 +204,6 @@ class Index:
         """Return every row of every table in a stable order (to compare two indexes)."""
         with self.bound():
             return {m._meta.table_name: sorted(m.select().tuples()) for m in self.models if m is not IndexState}
-
-
-def _ahead(store: GitStore, last: str, head: pygit2.Commit) -> bool:
-    """Tell whether the indexed commit descends from `head` (the index is newer than this process's view)."""
-    try:
-        return store.repo.descendant_of(last, head.id)
-    except (KeyError, ValueError, pygit2.GitError):
-        return False  # an indexed commit this repository does not have: rebuild
 
 
 def _first_parent_chain(store: GitStore, head: pygit2.Commit, last: str | None) -> list[pygit2.Commit] | None:
