@@ -172,7 +172,7 @@ def show(ctx: Context, index: int | None, last: int) -> None:
 
 def signed_balances(view: View) -> dict[tuple[str, str], int]:
     """Return balances as a person reads them: what each owner is owed, what each place holds."""
-    return {key: (-amount if not key[0].startswith("assets:") else amount) for key, amount in book.balances_now(view).items()}
+    return {key: E.as_read(key[0], amount) for key, amount in book.balances_now(view).items()}
 
 
 @ledger.command()

@@ -218,6 +218,11 @@ def apply(balances: Balances, body: Mapping[str, Any]) -> None:
         balances[key] = balances.get(key, 0) + posting["amount"]
 
 
+def as_read(account: Account, amount: MinorUnits) -> MinorUnits:
+    """Return a balance as a person reads it: what a place holds, or what the co-op owes an owner."""
+    return amount if account.startswith("assets:") else -amount
+
+
 def overdrawn(balances: Balances, postings: Iterable[Posting]) -> list[str]:
     """Say which accounts an entry's postings left overdrawn: an owner owing the co-op, a place below zero.
 

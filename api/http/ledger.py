@@ -106,7 +106,7 @@ def post_cosignature() -> Response:
 def balance_row(row: tuple[str, str, int]) -> dict[str, Any]:
     """Return a balance: the postings' sum, and what it means to a person (held, or owed)."""
     account, currency, amount = row
-    shown = amount if account.startswith("assets:") else -amount
+    shown = E.as_read(account, amount)
     return {"account": account, "currency": currency, "amount": amount, "balance": shown, "decimal": to_decimal(shown, currency)}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import peewee
 from flask import Blueprint, Response, render_template_string
 from markupsafe import Markup, escape
 
@@ -154,17 +155,18 @@ def books_page() -> Response:
     """Show where the money went, the balances, and how to check them."""
     svc = service()
 
-    def rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str, int]]]:
         entries = list(EntryRow.select().order_by(EntryRow.index).dicts())
         splits = [r["index"] for r in entries if r["type"] == E.SPLIT]
         postings = list(PostingRow.select().where(PostingRow.index.in_(splits)).dicts()) if splits else []
-        return entries, postings
+        sums = list(PostingRow.select(PostingRow.account, PostingRow.currency, peewee.fn.SUM(PostingRow.amount))
+                    .group_by(PostingRow.account, PostingRow.currency).order_by(PostingRow.account, PostingRow.currency).tuples())
+        return entries, postings, sums
 
-    entries, postings = svc.query(rows)
+    entries, postings, sums = svc.query(rows)
     view = svc.view()
     totals = summarise(entries, postings)
-    owed = {key: (-amount if not key[0].startswith("assets:") else amount) for key, amount in book.balances_now(view).items()}
-    balances = [(account, f"{to_decimal(amount, currency)} {currency}") for (account, currency), amount in sorted(owed.items()) if amount]
+    balances = [(account, f"{to_decimal(E.as_read(account, amount), currency)} {currency}") for account, currency, amount in sums if amount]
     checkpoint = witness.cosigned_checkpoint(view).decode("utf-8") if entries else "(no entries yet)"
     cosigned = [name for name, size in witness.summary(view).items() if size == len(entries)]
     return page("The books", BOOKS, size=len(entries), pictures=[(c, money_picture(t, c)) for c, t in sorted(totals.items())],
