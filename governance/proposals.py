@@ -173,25 +173,27 @@ class Governance:
 
     def outcome_fields(self, view: View, proposal_id: str) -> dict[str, Any]:
         """Compute the outcome record of a proposal from the files: tally, result and effect."""
+        return self._outcome(view, proposal_id)[0]
+
+    def _outcome(self, view: View, proposal_id: str) -> tuple[dict[str, Any], dict[str, bytes | None]]:
+        """Return the outcome record and the changes its effect makes (none unless it passed and applies)."""
         raw = view.read(proposal_path(proposal_id))
         if raw is None:
             raise NotFound(f"no proposal {proposal_id!r}")
-        proposal = statements.stored_body(raw)
+        effect = statements.stored_body(raw)["effect"]
         result = count(view, proposal_id)
-        applied, reason = False, ""
-        if result and proposal["effect"]["kind"] != "general":
+        changes: dict[str, bytes | None] = {}
+        reason = ""
+        if result and effect["kind"] != "general":
             try:
-                self.effects[proposal["effect"]["kind"]][1](View(view.snapshot, view.pending), proposal["effect"], proposal_id)
-                applied = True
+                changes = dict(self.effects[effect["kind"]][1](view, effect, proposal_id))  # effects read the view, never stage
             except Invalid as e:
                 reason = e.message
-        elif result:
-            applied = True
         fields: dict[str, Any] = {"proposal": proposal_id, "proposal_sha256": hashlib.sha256(raw).hexdigest(),
-                                  "tally": result.to_dict(), "applied": applied}
+                                  "tally": result.to_dict(), "applied": bool(result) and not reason}
         if reason:
             fields["not_applied_because"] = reason
-        return fields
+        return fields, changes
 
     def check_outcome(self, statement: Statement, view: View) -> dict[str, bytes | None]:
         """Allow anyone to close after the window; the record must equal what the files give."""
@@ -208,13 +210,11 @@ class Governance:
             raise Invalid(f"proposal {proposal_id} is a draft and cannot be closed")
         if statements.parse_time(view.clock(statement)) < statements.parse_time(proposal["closes"]):
             raise Invalid(f"proposal {proposal_id} is open until {proposal['closes']}")
-        expected = self.outcome_fields(view, proposal_id)
+        expected, changes = self._outcome(view, proposal_id)
         recorded = {k: v for k, v in body.items() if k not in statements.COMMON_FIELDS}
         if recorded != expected:
             raise Invalid(f"the outcome of {proposal_id} does not match the tally of its votes")
-        if expected["applied"] and proposal["effect"]["kind"] != "general":
-            return dict(self.effects[proposal["effect"]["kind"]][1](view, proposal["effect"], proposal_id))
-        return {}
+        return changes
 
     def verify_outcomes(self, view: View) -> list[str]:
         """Recompute every closed proposal's tally from its vote files; report any that differ."""
