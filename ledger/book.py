@@ -105,14 +105,23 @@ def check_split_reference(body: Mapping[str, Any], revenue_raw: bytes, view: Vie
     return revenue
 
 
+def bodies_now(view: View) -> list[Mapping[str, Any]]:
+    """Return the body of every entry in the log and every entry staged in the view, in order."""
+    raws = [raw for _, raw in log.entries(view)] + staged_entries(view)
+    return [json.loads(raw)["body"] for raw in raws]  # entries were checked on the way in
+
+
+def balances_of(bodies: Iterable[Mapping[str, Any]]) -> E.Balances:
+    """Return the balances after applying entries in order."""
+    totals: E.Balances = {}
+    for body in bodies:
+        E.apply(totals, body)
+    return totals
+
+
 def balances_now(view: View) -> E.Balances:
     """Return balances after every entry in the log and every entry staged in the view."""
-    totals: E.Balances = {}
-    for _, raw in log.entries(view):
-        E.apply(totals, json.loads(raw)["body"])  # entries in the log were checked on the way in
-    for raw in staged_entries(view):
-        E.apply(totals, json.loads(raw)["body"])
-    return totals
+    return balances_of(bodies_now(view))
 
 
 def entry_including_staged(view: View, index: object) -> bytes:
@@ -157,17 +166,13 @@ def make_kind_check(hooks: Hooks) -> Callable[[Statement, View], dict[str, bytes
                 raise Invalid(f"the split uses policy {body['policy_sha256'][:12]}, but the policy in force is {sha[:12]}")
             if hooks.check_split is not None:
                 hooks.check_split(view, revenue, body)
-        if body["type"] == E.TRANSFER and body["from"].startswith("member:") and body["from"] != f"member:{statement.author}":
-            raise Forbidden(f"only {body['from'][7:]!r} moves money out of their own account")
-        if body["type"] == E.ASSERT or E.takes_money_out(postings):
-            totals = balances_now(view)
-            E.apply(totals, body)
-            problems = E.overdrawn(totals, postings)
-            if problems:
-                raise Invalid(f"refused: {'; '.join(problems)}")
+        E.check_owner_moves(body)
+        needs_history = body["type"] == E.ASSERT or E.takes_money_out(postings)  # spending implies taking money out
+        earlier = bodies_now(view) if needs_history else []
+        if needs_history:
+            E.apply_within_means(balances_of(earlier), body, postings)
         if E.money_leaving_common(postings):
             authorisation = E.Authorisation.from_dict(body["authorised_by"])
-            earlier = [statements.stored_body(raw) for _, raw in log.entries(view)] + [statements.stored_body(r) for r in staged_entries(view)]
             hooks.authorise(view, authorisation, body, E.spent_under(earlier, authorisation.proposal, body["currency"]))
         return {}
 
@@ -294,18 +299,14 @@ def _check_entry_rules(view: View, index: int, stored: Sequence[bytes], files: M
         if not isinstance(ref.get("index"), int) or not 0 <= ref["index"] < index:
             raise Invalid("a split must follow the revenue it splits")
         check_split_reference(body, stored[ref["index"]], view)
-    if body["type"] == E.TRANSFER and body["from"].startswith("member:") and body["from"] != f"member:{body['author']}":
-        raise Forbidden(f"{body['author']!r} moved money out of {body['from']}")
+    E.check_owner_moves(body)
     if E.money_leaving_common(postings):
         authorisation = E.Authorisation.from_dict(body["authorised_by"])
         key = (authorisation.proposal, body["currency"])
         if hooks is not None:
             hooks.authorise(view, authorisation, body, spent.get(key, 0))
         spent[key] = spent.get(key, 0) + body["amount"]
-    E.apply(totals, body)
-    problems = E.overdrawn(totals, postings)
-    if problems:
-        raise Invalid(f"overdrawn: {'; '.join(problems)}")
+    E.apply_within_means(totals, body, postings)
 
 
 def _compare_tiles(view: View, leaves: list[bytes]) -> list[str]:

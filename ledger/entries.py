@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from coop.errors import BadInput, Invalid
+from coop.errors import BadInput, Forbidden, Invalid
 from coop.ids import check_id
 from ledger.money import CurrencyCode, MinorUnits, check_amount, check_currency, to_decimal
 from ledger.splits import TREASURY, SplitPolicy, compute_split, member_account
@@ -237,6 +237,20 @@ def overdrawn(balances: Balances, postings: Iterable[Posting]) -> list[str]:
         elif (is_common_money(account) or account.startswith("member:")) and balance > 0:
             found.append(f"{account} would owe the co-op {to_decimal(balance, currency)} {currency}")
     return found
+
+
+def check_owner_moves(body: Mapping[str, Any]) -> None:
+    """Refuse a transfer out of a member's account signed by anyone but that member."""
+    if body["type"] == TRANSFER and body["from"].startswith("member:") and body["from"] != f"member:{body['author']}":
+        raise Forbidden(f"only {body['from'][7:]!r} moves money out of their own account")
+
+
+def apply_within_means(balances: Balances, body: Mapping[str, Any], postings: Iterable[Posting]) -> None:
+    """Apply an entry to running balances, refusing it if it leaves an account overdrawn (or an assertion fails)."""
+    apply(balances, body)
+    problems = overdrawn(balances, postings)
+    if problems:
+        raise Invalid(f"overdrawn: {'; '.join(problems)}")
 
 
 def takes_money_out(postings: Iterable[Posting]) -> bool:
