@@ -13,8 +13,6 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-import pygit2
-
 from coop.errors import Conflict, CoopError, Forbidden, IntegrityError, NotFound
 from coop.store import StaleWrite
 from coop.view import View
@@ -138,11 +136,11 @@ def receipt(view: View, index: int, note: Note | None = None) -> TlogProof:
 
 
 def _outrun(view: View) -> bool:
-    """Tell whether the branch has moved past the view's snapshot (read afresh: another process may have moved it)."""
+    """Tell whether the branch has moved past the view's snapshot (libgit2 reads the ref from disk each time)."""
     snapshot = view.snapshot
     if snapshot is None or snapshot.commit is None:
         return False
-    head = pygit2.Repository(snapshot.repo.path).references.get("refs/heads/main")
+    head = snapshot.repo.references.get("refs/heads/main")
     return head is not None and str(head.target) != snapshot.id
 
 
