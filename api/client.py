@@ -26,7 +26,7 @@ import requests
 from api import signing
 from coop import statements
 from coop.apps import APP_TYPE
-from coop.errors import CoopError, IntegrityError
+from coop.errors import CoopError, IntegrityError, SequenceUsed
 from coop.keys import KeyPair, PublicKey, b64, unb64
 from coop.statements import KeyRecord
 from governance.proposals import OUTCOME_TYPE, PROPOSAL_TYPE, VOTE_TYPE, text_sha256
@@ -168,9 +168,9 @@ class Client:
             try:
                 return self.post(self.sign(pair, kind, fields), path)
             except ApiError as e:
-                if e.status != 409 or "sequence number" not in e.reason:
+                if e.code != SequenceUsed.code:
                     raise
-        raise ApiError(409, "conflict", f"{pair.handle} kept losing its sequence number to concurrent writes")
+        raise ApiError(409, SequenceUsed.code, f"{pair.handle} kept losing its sequence number to concurrent writes")
 
     # -- governance ---------------------------------------------------------------------
 

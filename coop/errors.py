@@ -60,6 +60,12 @@ class Conflict(CoopError):
     code = "conflict"
 
 
+class SequenceUsed(Conflict):
+    """The author already used this sequence number: a replay, or a concurrent write by the same author."""
+
+    code = "sequence_used"
+
+
 class TooLarge(BadInput):
     """A body or document is above its size limit."""
 

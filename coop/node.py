@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from coop import audit, charter, config, statements
-from coop.errors import BadInput, Conflict, NotFound
+from coop.errors import BadInput, Conflict, NotFound, SequenceUsed
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
 from coop.kinds import Area, Registry
@@ -156,9 +156,8 @@ class Node:
             raw = self.sign(kind, fields, author, created=created)
             try:
                 return self.submit_one(raw)
-            except Conflict as e:
-                if "sequence number" not in str(e):
-                    raise
+            except SequenceUsed:
+                continue  # another write by the same author landed first: sign again with the next number
         raise Conflict("could not find a free sequence number: too many concurrent writes by one author")
 
     # -- members ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from coop import canonical
-from coop.errors import BadInput, BadSignature, Conflict, Forbidden, IntegrityError
+from coop.errors import BadInput, BadSignature, Forbidden, IntegrityError, SequenceUsed
 from coop.ids import check_id
 from coop.keys import KeyPair, Kid, PublicKey, b64, unb64
 
@@ -217,7 +217,7 @@ def check_sequence(statement: Statement, last_seq: int) -> None:
     """Refuse a statement whose sequence number is not exactly the author's next one."""
     expected = last_seq + 1
     if statement.seq < expected:
-        raise Conflict(
+        raise SequenceUsed(
             f"{statement.author!r} already used sequence number {statement.seq} "
             f"(the next one is {expected}): a replayed or re-signed statement"
         )
