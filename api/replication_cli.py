@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
+from api import peering
 from api.context import Context, pass_ctx
 from api.node import Wiring
 from coop import replication
-from coop.errors import BadInput, IntegrityError
+from coop.errors import BadInput, IntegrityError, StoreError
+from coop.node import Node
 from coop.kinds import Registry
 from ledger import log
 from ledger.fork import check_fork
@@ -36,13 +38,19 @@ def clone(ctx: Context, source: str, directory: Path) -> None:
 
 @click.command()
 @click.argument("peers", nargs=-1)
+@click.option("--no-offer", is_flag=True, help="Only take from peers: do not post our statements to their API.")
 @pass_ctx
-def sync(ctx: Context, peers: tuple[str, ...]) -> None:
-    """Fetch from PEERS (default: where this node was cloned from), verify the new commits, then take them.
+def sync(ctx: Context, peers: tuple[str, ...], no_offer: bool) -> None:
+    """Sync with PEERS (default: every git remote, `origin` after a clone): offer, verify, take, merge.
 
-    A peer that rewrote the history it served before, or whose checkpoint
+    Statements this node holds and a peer lacks are posted to the peer's API
+    (they pass its checks like any write; plain pushes are refused). The peer's
+    new commits are verified before they touch the branch, then taken by a
+    fast-forward or joined by the deterministic merge (docs/replication.md). A
+    peer that rewrote the history it served before, or whose checkpoint
     contradicts ours, is refused; both sides are kept under <home>/evidence/
-    (see `coop evidence`).
+    (see `coop evidence`). If this node's identity is a witness the charter
+    names, it then cosigns the checkpoint and posts the cosignature to the peer.
     """
     node = ctx.node
     sources = list(peers) or replication.peers(node.store)
@@ -50,16 +58,45 @@ def sync(ctx: Context, peers: tuple[str, ...]) -> None:
         raise BadInput("no peers: name one (a URL such as http://host:8000/git/ or a path), or clone from one first")
     refused = []
     for source in sources:
-        result = replication.sync(node.store, node.registry, node.home, source, check_fork, keep=[log.CHECKPOINT])
-        if result:
-            click.echo(f"{source}: {'took ' + str(result.taken) + ' new commits' if result.taken else 'nothing new'}")
-        else:
-            refused.append(result)
-            kept = f" (evidence kept in {result.evidence})" if result.evidence else ""
-            click.echo(f"{source}: REFUSED: {result.refused}{kept}", err=True)
+        try:
+            result = sync_once(node, source, None if no_offer else peering.offer)
+        except StoreError as e:
+            click.echo(f"{source}: unreachable, skipped: {e}", err=True)
+            refused.append(source)
+            continue
+        for line in describe(result):
+            click.echo(f"{source}: {line}", err=not result)
+        if not result:
+            refused.append(source)
+            continue
+        witnessed = peering.witness_after_sync(node, source, node.config["identity"]) if node.config["identity"] else None
+        if witnessed:
+            click.echo(f"{source}: witness: {witnessed}")
+            sync_once(node, source, None)  # take our cosignature back as the peer stored it
     node.refresh()
     if refused:
-        raise IntegrityError(f"{len(refused)} of {len(sources)} peers refused; this node kept its own history")
+        raise IntegrityError(f"{len(refused)} of {len(sources)} peers refused or could not be reached; "
+                             "this node kept its own history")
+
+
+def sync_once(node: Node, source: str, offer: replication.Offer | None) -> replication.SyncResult:
+    """Sync the node with one peer."""
+    return replication.sync(node.store, node.registry, node.home, source, check_fork, keep=[log.CHECKPOINT], offer=offer)
+
+
+def describe(result: replication.SyncResult) -> list[str]:
+    """Return what a sync did, a line each, as a person reads it."""
+    lines = []
+    if result.offered:
+        lines.append(f"offered {result.offered} of our statements; the peer took them")
+    lines += [f"offer: {problem}" for problem in result.offer_problems]
+    if not result:
+        kept = f" (evidence kept in {result.evidence})" if result.evidence else ""
+        return lines + [f"REFUSED: {result.refused}{kept}"]
+    taken = f"took {result.taken} new commits" if result.taken else "nothing new"
+    lines.append(taken + (" and merged them with ours" if result.merged else ""))
+    lines += [f"left out by the merge rule: {path} ({why})" for path, why in result.left_out]
+    return lines
 
 
 @click.command("evidence")

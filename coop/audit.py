@@ -2,25 +2,24 @@
 
 Each commit must carry an SSHSIG by a key of the node it names, and must be
 exactly what its statements cause when replayed, in the order its message lists
-them, through the same checks a node runs when it accepts them. Paths an area
+them, through the same checks a node runs when it accepts them. A merge commit
+is unsigned and must be exactly the merge its parents make (coop.merge). Paths an area
 manages itself (the ledger's tiles) are checked by that area's own checks.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pygit2
 
-from coop import sshsig, statements
-from coop.errors import CoopError, IntegrityError
+from coop import merge, sshsig
+from coop.errors import CoopError
 from coop.kinds import Registry
-from coop.members import ALLOWED_SIGNERS, allowed_signers, claim_keys, node_signing_keys
-from coop.statements import KeyRecord
+from coop.members import node_signing_keys
+from coop.replay import replay, statement_order
 from coop.store import GitStore, Snapshot, changed_files
 from coop.view import View
-
-TRAILER = "Statement: "
 
 
 @dataclass(frozen=True)
@@ -46,16 +45,6 @@ class Report:
         return not self.problems
 
 
-def trailer(paths: Iterable[str]) -> str:
-    """Return the message lines that record the order statements were applied in."""
-    return "\n".join(TRAILER + path for path in paths)
-
-
-def statement_order(message: str) -> list[str]:
-    """Read the statement paths a commit message lists, in order."""
-    return [line[len(TRAILER):].strip() for line in message.splitlines() if line.startswith(TRAILER)]
-
-
 def verify_repository(store: GitStore, registry: Registry,
                       progress: Callable[[int], None] | None = None, tip: str | None = None, known: str | None = None) -> Report:
     """Check every commit from the first to the head, then every area's whole-repository checks.
@@ -74,6 +63,11 @@ def verify_repository(store: GitStore, registry: Registry,
     count = 0
     for commit in commits:
         where = f"commit {str(commit.id)[:12]}"
+        if len(commit.parents) > 1:
+            problems += [Problem(where, m) for m in merge.check_merge_commit(store, registry, commit)]
+            if progress:
+                progress(1)
+            continue
         problems += [Problem(where, m) for m in check_commit_signature(store, commit)]
         found, messages = check_commit_changes(store, registry, commit, registry.managed())
         count += found
@@ -140,32 +134,6 @@ def check_commit_changes(store: GitStore, registry: Registry, commit: pygit2.Com
         if view.pending[path] != after.read(path):
             problems.append(f"{path}: its statements change it, but the commit does not")
     return len(order), problems
-
-
-def replay(registry: Registry, view: View, path: str, raw: bytes, genesis: bool = False) -> None:
-    """Apply one stored statement to a view exactly as a node accepting it would."""
-    statement = statements.verify(raw, origin=view.origin, keys=view.keys)
-    kind = registry.kind(statement.type)
-    if kind.path(statement) != path:
-        raise IntegrityError(f"a {statement.type} statement does not belong at this path")
-    statements.check_sequence(statement, view.last_seq(statement.author))
-    if genesis:
-        effects = genesis_effect(view, statement)
-    else:
-        effects = kind.check(statement, view)
-    view.stage({path: raw, **effects, **view.seq_change(statement, path)})
-
-
-def genesis_effect(view: View, statement: statements.Statement) -> dict[str, bytes | None]:
-    """Return what a statement of the first commit causes: its keys' owner files, and for the node, allowed_signers."""
-    body = statement.body
-    if statement.type == "coop.member/v1":
-        return claim_keys(view, body["handle"], [KeyRecord.from_dict(k) for k in body["keys"]])
-    if statement.type == "coop.node/v1":
-        claims = claim_keys(view, body["name"], [KeyRecord.from_dict(k) for k in body["keys"]])
-        view.stage(claims)
-        return {**claims, ALLOWED_SIGNERS: allowed_signers(view)}
-    return {}
 
 
 def _changed_paths(before: Snapshot | None, after: Snapshot) -> set[str]:

@@ -172,6 +172,10 @@ class Index:
         if last == str(head.id):
             return 0
         chain = _first_parent_chain(store, head, last)
+        if chain is None and last is not None and last in store.repo and store.repo.descendant_of(head.id, last):
+            with self.bound():  # a merge brought our last indexed commit in as its second parent
+                self._apply_changes(store, store.repo[last].tree, head)
+            return 1
         if chain is None:
             fresh = store.head()
             if fresh is not None and fresh.id != head.id:
@@ -192,7 +196,10 @@ class Index:
         return self.update(store, progress)
 
     def _apply_commit(self, store: GitStore, commit: pygit2.Commit) -> None:
-        parent_tree = commit.parents[0].tree if commit.parents else None
+        self._apply_changes(store, commit.parents[0].tree if commit.parents else None, commit)
+
+    def _apply_changes(self, store: GitStore, parent_tree: pygit2.Tree | None, commit: pygit2.Commit) -> None:
+        """Index the files that differ between a tree and a commit, as of that commit."""
         with self.db.atomic():
             for path, blob in changed_files(store.repo, parent_tree, commit.tree):
                 raw = store.repo[blob].data if blob is not None else None

@@ -12,7 +12,8 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
 
-from coop import audit, charter, config, statements
+from coop import charter, config, statements
+from coop.replay import trailer
 from coop.errors import BadInput, Conflict, NotFound, SequenceUsed
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
@@ -113,7 +114,7 @@ class Node:
 
         def describe() -> str:
             created = [r.path for r in receipts if r.created]
-            return f"{message or self._message(raws)}\n\n{audit.trailer(created)}\n"
+            return f"{message or self._message(raws)}\n\n{trailer(created)}\n"
 
         commit = self.store.commit(prepare, describe, self.commit_signer())
         if any(r.created for r in receipts):

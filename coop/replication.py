@@ -8,11 +8,13 @@ nothing behind. The source is kept as the git remote `origin` of the bare
 repository, so `coop sync` knows where to fetch from.
 
 `sync` fetches a peer's branch into `refs/coop/incoming/<peer>`, never into the
-branch. The branch only fast-forwards to it once every new commit replays and
-the areas' checks (the ledger against its checkpoint) pass. A peer whose branch
-no longer descends from what it served before (a force-reset), or whose
-checkpoint contradicts ours (two roots for one size, a tree that does not extend
-ours), is refused and both sides are kept as evidence under `<home>/evidence/`.
+branch. Statements the peer lacks are offered to its API first. The branch moves
+only once every new commit replays and the areas' checks (the ledger against its
+checkpoint) pass: by a fast-forward, or by the deterministic merge of
+coop.merge when both sides took writes. A peer whose branch no longer descends
+from what it served before (a force-reset), or whose checkpoint contradicts
+ours (two roots for one size, a tree that does not extend ours), is refused and
+both sides are kept as evidence under `<home>/evidence/`.
 """
 from __future__ import annotations
 
@@ -26,13 +28,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pygit2
 
-from coop import audit, config
+from coop import audit, config, merge
 from coop.errors import BadInput, Conflict, IntegrityError, StoreError
 from coop.index import Index, open_database
 from coop.kinds import Registry
+from coop.merge import new_commits
+from coop.replay import statement_order
 from coop.node import KEYS_DIR, REPO_DIR
 from coop.store import BRANCH, GitStore, Snapshot
 from coop.view import View
@@ -44,7 +49,7 @@ INCOMING = "refs/coop/incoming/"
 SERVED = "refs/coop/peers/"  # what each peer served last time, verified or not: a later rewrite of it is evidence
 REPORT = "report.json"
 
-ForkCheck = Callable[[View, View], str | None]
+ForkCheck = Callable[[View, View, bool], str | None]  # (ours, theirs, behind_ok): why theirs contradicts ours
 
 
 def git(repository: Path, *args: str) -> str:
@@ -109,15 +114,36 @@ def clone(source: str, target: Path, registry: Registry, database_url: str = "")
 
 @dataclass(frozen=True)
 class SyncResult:
-    """What syncing with one peer did: `taken` new commits, or why it refused, and where the evidence went."""
+    """What syncing with one peer did, or why it refused, and where the evidence went.
+
+    `taken` counts the peer's new commits taken, `offered` our statements the peer
+    accepted, `merged` tells whether two diverged histories were joined, and
+    `left_out` lists statements the merge rule left out, with why.
+    """
 
     peer: str
     taken: int = 0
     refused: str | None = None
     evidence: Path | None = None
+    offered: int = 0
+    offer_problems: tuple[str, ...] = ()
+    merged: bool = False
+    left_out: tuple[tuple[str, str], ...] = ()
 
     def __bool__(self) -> bool:
         return self.refused is None
+
+
+@dataclass(frozen=True)
+class Offered:
+    """What a peer answered when offered our statements: how many it took, and what it said of the others."""
+
+    accepted: int
+    problems: tuple[str, ...] = ()
+
+
+# Posts statements to a peer's API (their exact bytes, in order); never raises for a refusal.
+Offer = Callable[[str, Sequence[bytes]], Offered]
 
 
 def peer_id(source: str) -> str:
@@ -130,43 +156,100 @@ def peers(store: GitStore) -> list[str]:
     return [remote.url for remote in store.repo.remotes if remote.url]
 
 
+def statements_missing(store: GitStore, ours: str, theirs: str) -> list[bytes]:
+    """Return the statements of commits we hold and the peer does not, oldest first, each once."""
+    found: list[bytes] = []
+    seen: set[bytes] = set()
+    for commit in new_commits(store.repo, store.repo[ours].id, store.repo[theirs].id):
+        if len(commit.parents) > 1:
+            continue
+        snapshot = Snapshot(store.repo, commit)
+        for path in statement_order(commit.message):
+            raw = snapshot.read(path)
+            if raw is not None and raw not in seen:
+                seen.add(raw)
+                found.append(raw)
+    return found
+
+
+class Peer:
+    """One sync with one peer: what it served before, what it serves now, and our branch."""
+
+    def __init__(self, store: GitStore, home: Path, source: str, check_fork: ForkCheck, keep: Sequence[str]) -> None:
+        self.store, self.home, self.source, self.check_fork, self.keep = store, home, source, check_fork, keep
+        self.incoming, self.served = INCOMING + peer_id(source), SERVED + peer_id(source)
+        head = store.head()
+        self.ours = str(head.id) if head is not None else None
+        self.theirs = ""
+
+    def refuse(self, kind: str, reason: str, **done: Any) -> SyncResult:
+        """Keep both sides as evidence and say why the peer was refused."""
+        where = save_evidence(self.store, self.home, kind, self.source, self.ours, self.theirs, reason, self.keep)
+        return SyncResult(self.source, refused=reason, evidence=where, **done)
+
+    def fetch(self) -> str | None:
+        """Fetch the peer's branch; return why it is refused if it no longer descends from what it served before."""
+        repo = self.store.repo
+        self.theirs = fetch(self.store.path, self.source, self.incoming)
+        before = str(repo.references[self.served].target) if self.served in repo.references else None
+        if before is not None and before != self.theirs and not repo.descendant_of(self.theirs, before):
+            fork = self.check_fork(view_at(self.store, before), view_at(self.store, self.theirs), False)
+            return (f"the peer's branch no longer descends from {before[:12]}, which it served before"
+                    + (f"; {fork}" if fork else ""))
+        repo.references.create(self.served, self.theirs, force=True)  # only ever moves forward, checked just above
+        return None
+
+
 def sync(store: GitStore, registry: Registry, home: Path, source: str, check_fork: ForkCheck,
-         keep: Sequence[str] = ()) -> SyncResult:
-    """Fetch a peer's branch, verify what is new, and fast-forward to it; refuse and keep evidence if it misbehaves."""
-    name = peer_id(source)
-    incoming, served = INCOMING + name, SERVED + name
-    theirs = fetch(store.path, source, incoming)
-    repo = store.repo
-    head = store.head()
-    ours = str(head.id) if head is not None else None
-    before = str(repo.references[served].target) if served in repo.references else None
+         keep: Sequence[str] = (), offer: Offer | None = None) -> SyncResult:
+    """Offer the peer what it lacks, take what is new there once verified, and join the two histories.
 
-    def refuse(kind: str, reason: str) -> SyncResult:
-        return SyncResult(source, refused=reason, evidence=save_evidence(store, home, kind, source, ours, theirs, reason, keep))
-
-    if before is not None and before != theirs and not repo.descendant_of(theirs, before):
-        fork = check_fork(view_at(store, before), view_at(store, theirs))
-        return refuse("force-reset", f"the peer's branch no longer descends from {before[:12]}, which it served before"
-                      + (f"; {fork}" if fork else ""))
-    repo.references.create(served, theirs, force=True)  # only ever moves forward, checked just above
+    Statements we hold and the peer does not go to the peer's API first (`offer`),
+    so they pass its checks like any write; then the peer is fetched again. Its new
+    commits are replayed and the areas' checks run before our branch moves: by a
+    fast-forward when our history is part of theirs, else by the deterministic
+    merge of coop.merge. A peer that rewrote what it served before, or whose
+    checkpoint contradicts ours, is refused and both sides are kept as evidence.
+    """
+    peer = Peer(store, home, source, check_fork, keep)
+    rewritten = peer.fetch()
+    if rewritten:
+        return peer.refuse("force-reset", rewritten)
+    offered = Offered(0)
+    if offer is not None and peer.ours is not None and peer.ours != peer.theirs:
+        missing = statements_missing(store, peer.ours, peer.theirs)
+        if missing:
+            offered = offer(source, missing)
+            if offered.accepted:
+                rewritten = peer.fetch()
+                if rewritten:
+                    return peer.refuse("force-reset", rewritten)
+    done: dict[str, Any] = {"offered": offered.accepted, "offer_problems": offered.problems}
+    repo, ours, theirs = store.repo, peer.ours, peer.theirs
     if ours is None or theirs == ours or repo.descendant_of(ours, theirs):
-        return SyncResult(source)
-    if not repo.descendant_of(theirs, ours):
-        fork = check_fork(view_at(store, ours), view_at(store, theirs))
-        if fork:
-            return refuse("fork", fork)
-        return SyncResult(source, refused="the peer's history and ours diverged; merging them is not supported yet")
+        return SyncResult(source, **done)
     report = audit.verify_repository(store, registry, tip=theirs, known=ours)
     if not report:
-        return refuse("invalid", "; ".join(str(p) for p in report.problems[:MAX_PROBLEMS_SHOWN]))
-    fork = check_fork(view_at(store, ours), view_at(store, theirs))
+        return peer.refuse("invalid", "; ".join(str(p) for p in report.problems[:MAX_PROBLEMS_SHOWN]), **done)
+    diverged = not repo.descendant_of(theirs, ours)
+    fork = check_fork(view_at(store, ours), view_at(store, theirs), diverged)
     if fork:
-        return refuse("fork", fork)
+        return peer.refuse("fork", fork, **done)
+    target = theirs
+    if diverged:
+        try:
+            target, plan = merge.merge_commit(store, registry, ours, theirs)
+        except Conflict as e:
+            return peer.refuse("fork", str(e), **done)
+        problems = [m for check in registry.checks() for m in check(view_at(store, target))]
+        if problems:
+            return peer.refuse("invalid", f"merging with the peer breaks: {'; '.join(problems[:MAX_PROBLEMS_SHOWN])}", **done)
+        done.update(merged=True, left_out=tuple(plan.left_out))
     try:
-        repo.references[BRANCH].set_target(theirs)
+        repo.references[BRANCH].set_target(target)
     except (OSError, pygit2.GitError) as e:
-        return SyncResult(source, refused=f"the branch moved while syncing (a local write?); sync again: {e}")
-    return SyncResult(source, taken=report.commits)
+        return SyncResult(source, refused=f"the branch moved while syncing (a local write?); sync again: {e}", **done)
+    return SyncResult(source, taken=report.commits, **done)
 
 
 def view_at(store: GitStore, commit: str) -> View:

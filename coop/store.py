@@ -213,7 +213,7 @@ class GitStore:
                 continue
             if not changes:
                 return snapshot.id or ""
-            tree = self._build_tree(snapshot.tree, changes)
+            tree = self.build_tree(snapshot.tree, changes)
             text = message() if callable(message) else message
             oid = self._write_commit(tree, head, text, signer)
             try:
@@ -236,7 +236,8 @@ class GitStore:
         signature = sshsig.sign(signer.pair, text.encode("utf-8"))
         return self.repo.create_commit_with_signature(text, signature)
 
-    def _build_tree(self, base: pygit2.Tree | None, changes: Changes) -> pygit2.Oid:
+    def build_tree(self, base: pygit2.Tree | None, changes: Changes) -> pygit2.Oid:
+        """Write the tree of base with changes applied (None deletes), rewriting only the changed paths."""
         nested: dict[str, object] = {}
         for path, data in changes.items():
             parts = check_path(path)

@@ -54,14 +54,18 @@ def compare(ours: View, theirs: View) -> Comparison:
     return Comparison(our_data, their_data, fork, smaller=b.size < a.size)
 
 
-def check_fork(ours: View, theirs: View) -> str | None:
-    """Describe how the peer's checkpoint contradicts ours or rolls it back, None if it extends (or equals) ours."""
+def check_fork(ours: View, theirs: View, behind_ok: bool = False) -> str | None:
+    """Describe how the peer's checkpoint contradicts ours or rolls it back, None if it extends (or equals) ours.
+
+    `behind_ok` accepts a smaller log that is a prefix of ours: a peer whose history
+    parted from ours may simply not have our newest entries yet.
+    """
     try:
         found = compare(ours, theirs)
     except CoopError as e:
         return f"the peer's checkpoint does not verify with our log key: {e}"
     if found.fork:
         return found.fork
-    if found.smaller:
+    if found.smaller and not behind_ok:
         return "the peer's log is smaller than ours: it was rolled back"
     return None

@@ -12,7 +12,7 @@ import pytest
 
 from api.node import open_node
 from api_harness import PASSPHRASE, SERVER_ENV, Server, make_node
-from coop import audit, statements
+from coop import audit, replay, statements
 from coop.keys import KeyPair
 from governance import proposals as P
 
@@ -98,7 +98,7 @@ def forge_vote(home: Path, signed_as: str, placed_as: str) -> None:
     signer = node.keys.unlock(signed_as)
     raw = statements.sign(body, [KeyPair(placed_as, signer.seed)])
     path = P.vote_path("p-1", placed_as)
-    node.store.commit(lambda snapshot: {path: raw}, f"coop.vote/v1 by {placed_as}\n\n{audit.trailer([path])}\n", node.commit_signer())
+    node.store.commit(lambda snapshot: {path: raw}, f"coop.vote/v1 by {placed_as}\n\n{replay.trailer([path])}\n", node.commit_signer())
     node.index.db.close()
 
 

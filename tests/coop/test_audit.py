@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from api.node import open_node
-from coop import audit, statements
+from coop import audit, replay, statements
 from coop.audit import Report
 from coop.keys import KeyPair
 from coop.members import ALLOWED_SIGNERS, MEMBER_TYPE, member_fields
@@ -37,11 +37,11 @@ def commit_as(node: Node, signer: CommitSigner, raws: Sequence[bytes], extra: Ma
         for raw in raws:
             statement = statements.verify(raw, origin=view.origin, keys=view.keys)
             paths.append(node.registry.kind(statement.type).path(statement))
-            audit.replay(node.registry, view, paths[-1], raw)
+            replay.replay(node.registry, view, paths[-1], raw)
         view.stage(extra or {})
         return view.pending
 
-    return node.store.commit(prepare, lambda: f"Test commit\n\n{audit.trailer(paths)}\n", signer)
+    return node.store.commit(prepare, lambda: f"Test commit\n\n{replay.trailer(paths)}\n", signer)
 
 
 @pytest.fixture
