@@ -20,6 +20,7 @@ from api.chat.matrix import Matrix
 from api.context import Context, pass_ctx, progress
 from api.governance_cli import COMMANDS as governance_commands
 from api.ledger_cli import ledger
+from api.nodes_cli import COMMANDS as node_commands
 from api.projects_cli import COMMANDS as projects_commands
 from api.replication_cli import COMMANDS as replication_commands
 from api.node import create_node, open_node
@@ -187,7 +188,11 @@ def serve(ctx: Context, listen: str | None) -> None:
     from api.app import create_app, start_webhooks, stop
 
     node = ctx.node
-    node.commit_signer()  # unlock the node key now, not at the first write
+    if node.name:
+        node.commit_signer()  # unlock the node key now, not at the first write
+    else:
+        click.echo("This node holds no node key: it serves reads and git fetches only (make one with `coop node key NAME`).",
+                   err=True)
     address = listen or node.config["listen"]
     host, _, port = address.rpartition(":")
     app = create_app(node)
@@ -232,7 +237,7 @@ def chat_bridge(ctx: Context, homeserver: str, room: str, app_id: str, user: str
 
 
 cli.add_command(ledger)
-for command in (*governance_commands, *projects_commands, *replication_commands):
+for command in (*governance_commands, *projects_commands, *replication_commands, *node_commands):
     cli.add_command(command)
 
 

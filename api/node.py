@@ -11,7 +11,7 @@ from coop.node import Node, create
 from coop.view import View
 from governance import area as governance_area
 from governance import effects
-from ledger import book, decisions, keeper
+from ledger import book, decisions, keeper, keepers
 from ledger.log import LogSigner
 from projects import area as projects_area
 from projects import clients, payments, work
@@ -34,6 +34,7 @@ class Wiring:
         governance = governance_area.build()
         governance.register_effect("split_policy", decisions.check_split_policy, decisions.apply_split_policy)
         governance.register_effect("spend", decisions.check_spend, decisions.apply_spend)
+        governance.register_effect(keepers.EFFECT, keepers.check_effect, keepers.apply_effect)
         governance.register_effect("staff", work.check_staffing_effect, work.apply_staffing_effect)
         governance.register_effect("referral", clients.check_referral_effect, clients.apply_referral_effect)
         hooks = book.Hooks(signer=self.log_signer, authorise=effects.authorise_spending,

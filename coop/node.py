@@ -14,7 +14,7 @@ from typing import Any
 
 from coop import charter, config, statements
 from coop.replay import trailer
-from coop.errors import BadInput, Conflict, NotFound, SequenceUsed
+from coop.errors import BadInput, Conflict, Forbidden, NotFound, SequenceUsed
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
 from coop.kinds import Area, Registry
@@ -81,7 +81,10 @@ class Node:
         return self.keys.unlock(normalise_handle(chosen))
 
     def commit_signer(self) -> CommitSigner:
-        """Return the node key that signs commits."""
+        """Return the node key that signs commits; a node without one (a fresh clone) takes no writes."""
+        if not self.name:
+            raise Forbidden("this node holds no node key, so it takes no writes: send them to a node that does, "
+                            "or make one with `coop node key NAME` and have the founder register it")
         return CommitSigner(self.keys.unlock(self.name), self.name, f"{self.name}@coop")
 
     def sign(self, kind: str, fields: Mapping[str, Any], author: str | None = None, view: View | None = None,

@@ -24,12 +24,12 @@ from coop.members import taken_names
 from coop.statements import Statement
 from coop.view import View
 from ledger import entries as E
-from ledger import log, merkle, tiles
-from ledger.note import Verifier, verify_checkpoint
+from ledger import keepers, log, merkle, tiles
+from ledger.keepers import LOG_PATH
+from ledger.note import Verifier
 from ledger.splits import SplitPolicy
 
 LOG_TYPE = "coop.log/v1"
-LOG_PATH = "log.json"
 ENTRY_DIR = "ledger/entries/"
 
 # Called with the entry and how much earlier entries already spent under the same proposal.
@@ -59,10 +59,11 @@ def log_record(view: View) -> Mapping[str, Any] | None:
 
 
 def verifier(view: View) -> Verifier:
-    """Return the log's verifier key from the repository, its record's signature checked."""
+    """Return the log key in force now (the founder's log.json, or the last keeper a proposal named)."""
     if log_record(view) is None:
         raise NotFound("this co-op has no ledger yet (no log.json)")
-    return Verifier.from_vkey(view.verified(LOG_PATH).body["vkey"])
+    view.verified(LOG_PATH)  # its record's signature checked
+    return keepers.current(view).verifier
 
 
 def refuse_spending(view: View, authorisation: E.Authorisation, body: Mapping[str, Any], spent: int) -> None:
@@ -243,7 +244,8 @@ def verify_ledger(view: View, hooks: Hooks | None = None, progress: Callable[[in
     if data is None:
         return [f"entry file {p} is not in the log" for p in entry_files(view)]
     try:
-        verified = verify_checkpoint(data, verifier(view), view.origin)
+        view.verified(LOG_PATH)
+        verified = keepers.verify(view, data)
     except IntegrityError as e:
         return [f"{LOG_PATH}: {e}"]
     except CoopError as e:

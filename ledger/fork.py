@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from coop.errors import CoopError
 from coop.view import View
 from ledger import log
-from ledger.book import verifier
-from ledger.note import Checkpoint, verify_checkpoint
+from ledger import keepers
+from ledger.note import Checkpoint
 from ledger.witness import root_at
 
 
@@ -30,18 +30,22 @@ class Comparison:
         return self.fork is None
 
 
-def signed_checkpoint(view: View, trusted: View) -> tuple[bytes, Checkpoint] | None:
-    """Return a view's stored checkpoint, checked with the log key the trusted view names; None if it has none."""
+def signed_checkpoint(view: View) -> tuple[bytes, Checkpoint] | None:
+    """Return a view's stored checkpoint, checked with the log key in force for its size there; None if it has none.
+
+    The keys come from the view's own keeper terms: the history they are in has
+    been replayed by then, so each term was decided by a proposal that passed.
+    """
     data = view.read(log.CHECKPOINT)
     if data is None:
         return None
-    return data, verify_checkpoint(data, verifier(trusted), trusted.origin).checkpoint
+    return data, keepers.verify(view, data).checkpoint
 
 
 def compare(ours: View, theirs: View) -> Comparison:
     """Compare our checkpoint with a peer's (checked with our log key); raise if the peer's is not validly signed."""
-    mine = signed_checkpoint(ours, ours)
-    other = signed_checkpoint(theirs, ours)
+    mine = signed_checkpoint(ours)
+    other = signed_checkpoint(theirs)
     if mine is None or other is None:  # no checkpoint is an empty log: smaller than any stored one
         return Comparison(mine[0] if mine else None, other[0] if other else None, smaller=other is None and mine is not None)
     (our_data, a), (their_data, b) = mine, other

@@ -5,6 +5,7 @@ from coop.errors import Forbidden, NotFound
 from coop.keys import KeyStore
 from coop.node import Node, Receipt
 from coop.view import View
+from ledger import keepers
 from ledger.book import LOG_TYPE, log_record
 from ledger.log import LogSigner
 from ledger.note import Signer
@@ -21,15 +22,14 @@ def log_keys(node: Node) -> KeyStore:
 
 def signer(node: Node, view: View) -> LogSigner:
     """Return the log signer if this node keeps the log, else refuse."""
-    record = log_record(view)
-    if record is None or record["keeper"] != node.name:
-        keeper = record["keeper"] if record else "nobody yet"
+    keeper = keepers.current(view).keeper if log_record(view) is not None else "nobody yet"
+    if keeper != node.name:
         raise Forbidden(f"this node ({node.name}) does not keep the log; {keeper} does: send ledger entries there")
     try:
         pair = log_keys(node).unlock(node.name)
     except NotFound as e:
         raise Forbidden(f"this node is named keeper but holds no log key: {e}") from e
-    return LogSigner(Signer(view.origin, pair.seed), node.home / STATE_FILE)
+    return LogSigner(Signer(view.origin, pair.seed), node.home / STATE_FILE, lambda v, data: keepers.verify(v, data).checkpoint)
 
 
 def setup(node: Node, founder: str | None = None) -> Receipt:
@@ -38,6 +38,19 @@ def setup(node: Node, founder: str | None = None) -> Receipt:
     pair = keys.unlock(node.name) if keys.has(node.name) else keys.create(node.name)
     vkey = Signer(node.origin, pair.seed).verifier.to_vkey()
     return node.write(LOG_TYPE, {"vkey": vkey, "keeper": node.name}, founder)
+
+
+def new_key(node: Node) -> str:
+    """Create this node's log key, to propose it as the next keeper; return its verifier key.
+
+    Nothing is published: the key counts only once a proposal naming it passes.
+    """
+    keys = log_keys(node)
+    if keys.has(node.name):
+        pair = keys.unlock(node.name)
+    else:
+        pair = keys.create(node.name)
+    return Signer(node.origin, pair.seed).verifier.to_vkey()
 
 
 WITNESS_KEYS = "witness"

@@ -149,11 +149,14 @@ class LogSigner:
 
     It refuses to sign a checkpoint that is not consistent with that one: a smaller
     tree, another root at the same size, or a tree that does not extend it.
+    `accept` checks a stored checkpoint before it is adopted (default: signed by
+    this key; a keeper that took over also accepts its predecessor's).
     """
 
-    def __init__(self, signer: Signer, state: Path) -> None:
+    def __init__(self, signer: Signer, state: Path, accept: Callable[[View, bytes], Checkpoint] | None = None) -> None:
         self.signer = signer
         self.state = state
+        self.accept = accept or (lambda view, data: verify_checkpoint(data, signer.verifier, signer.name).checkpoint)
 
     @property
     def origin(self) -> str:
@@ -215,9 +218,9 @@ class LogSigner:
         if data is None:
             return
         try:
-            checkpoint = verify_checkpoint(data, self.signer.verifier, self.origin).checkpoint
+            checkpoint = self.accept(base, data)
         except CoopError as e:
-            raise IntegrityError(f"the stored checkpoint is not signed by this log key: {e}") from e
+            raise IntegrityError(f"the stored checkpoint is not signed by the log key in force for it: {e}") from e
         self.state.parent.mkdir(parents=True, exist_ok=True)
         with open(self.state.with_suffix(".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # read, compare and write the memory as one step among processes

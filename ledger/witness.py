@@ -21,9 +21,8 @@ from coop.errors import BadInput, Conflict, Forbidden, Invalid
 from coop.ids import check_id
 from coop.statements import Statement
 from coop.view import View
-from ledger import log, merkle
-from ledger.book import verifier as log_verifier
-from ledger.note import COSIGNATURE, Checkpoint, Note, Signature, Signer, Verifier, WitnessPolicy, cosign, verify_checkpoint
+from ledger import keepers, log, merkle
+from ledger.note import COSIGNATURE, Checkpoint, Note, Signature, Signer, Verifier, WitnessPolicy, cosign
 from ledger.tlog_witness import WitnessState
 
 COSIGNATURE_TYPE = "coop.ledger.cosignature/v1"
@@ -83,7 +82,7 @@ class Witness:
         data = view.read(log.CHECKPOINT)
         if data is None:
             raise Invalid("the ledger has no checkpoint to witness")
-        checkpoint = verify_checkpoint(data, log_verifier(view), view.origin).checkpoint
+        checkpoint = keepers.verify(view, data).checkpoint
         last = self.last()
         if last is not None:
             size, root = last

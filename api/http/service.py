@@ -67,8 +67,8 @@ class Service:
         return receipts
 
     def start_webhooks(self) -> None:
-        """Start the background worker that delivers webhooks."""
-        if self.dispatcher is None:
+        """Start the background worker that delivers webhooks (signed by the node key: a keyless clone sends none)."""
+        if self.dispatcher is None and self.node.name:
             self.dispatcher = Dispatcher(self.node, self.outbox, self.settings)
             self.dispatcher.start()
 
