@@ -275,6 +275,28 @@ def cosign(ctx: Context) -> None:
     click.echo(f"cosigned the tree of {checked.size} entries as {line.name}")
 
 
+@ledger.command("keeper-key")
+@pass_ctx
+def keeper_key(ctx: Context) -> None:
+    """Make this node's log key and print its verifier key, to propose this node as the next log keeper.
+
+    Nothing is published: the key signs checkpoints only once a proposal with the
+    effect {"kind": "keeper", "node": ..., "vkey": ..., "url": ...} passes.
+    """
+    click.echo(keeper.new_key(ctx.node))
+
+
+@ledger.command()
+@pass_ctx
+def keepers(ctx: Context) -> None:
+    """List the log keepers' terms: which node and key signs checkpoints from which tree size."""
+    from ledger.keepers import terms  # the command's name shadows the module here
+
+    for term in terms(ctx.node.view()):
+        decided = f", by proposal {term.proposal}" if term.proposal else " (the founder's log.json)"
+        click.echo(f"from size {term.first_size}: {term.keeper} {term.vkey}{decided}" + (f" at {term.url}" if term.url else ""))
+
+
 @ledger.command()
 @pass_ctx
 def vkey(ctx: Context) -> None:

@@ -5,7 +5,9 @@ as the signed statements they are, posted to the peer's API, so they pass the
 peer's checks like any other write (`coop.replication.sync` calls `offer`).
 A member's node that cannot be reached from outside witnesses in pull mode:
 after a sync it checks the checkpoint it just verified extends the last one it
-cosigned, and posts its cosignature to the peer (`witness_after_sync`).
+cosigned, and posts its cosignature to the peer (`witness_after_sync`). When a
+proposal moved the log keeper, nodes follow it: `origin` becomes the new
+keeper's URL (`follow_keeper`).
 """
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from api.client import ApiError, Client
 from coop import statements
 from coop.errors import CoopError
 from coop.node import Node
-from coop.replication import Offered
-from ledger import keeper, log, witness
+from coop.replication import Offered, peers
+from ledger import keeper, keepers, log, witness
 
 GIT_SUFFIX = "/git"
 COSIGNATURES = "/api/v1/ledger/cosignatures"
@@ -82,3 +84,20 @@ def witness_after_sync(node: Node, source: str, handle: str) -> str | None:
         return f"cosigned the tree of {checkpoint.size} entries but the peer did not take it: {e}"
     witnessing.remember(checkpoint)
     return f"cosigned the tree of {checkpoint.size} entries as {line.name} and posted it"
+
+
+def follow_keeper(node: Node) -> str | None:
+    """Point `origin` at the log keeper's URL when a proposal moved the keeper; say what changed, None if nothing did."""
+    view = node.view()
+    if view.read(keepers.LOG_PATH) is None:
+        return None
+    term = keepers.current(view)
+    if term.url is None or term.keeper == node.name or term.url in peers(node.store):
+        return None
+    remotes = node.store.repo.remotes
+    if "origin" in remotes.names():
+        before = remotes["origin"].url
+        remotes.set_url("origin", term.url)
+        return f"the log keeper is now {term.keeper} (proposal {term.proposal}): origin moved from {before} to {term.url}"
+    remotes.create("origin", term.url)
+    return f"the log keeper is now {term.keeper} (proposal {term.proposal}): origin is {term.url}"

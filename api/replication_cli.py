@@ -74,6 +74,9 @@ def sync(ctx: Context, peers: tuple[str, ...], no_offer: bool) -> None:
             click.echo(f"{source}: witness: {witnessed}")
             sync_once(node, source, None)  # take our cosignature back as the peer stored it
     node.refresh()
+    moved = peering.follow_keeper(node)
+    if moved:
+        click.echo(moved)
     if refused:
         raise IntegrityError(f"{len(refused)} of {len(sources)} peers refused or could not be reached; "
                              "this node kept its own history")
