@@ -47,7 +47,7 @@ def offer(source: str, raws: Sequence[bytes]) -> Offered:
         try:
             accepted += bool(client.post(raw)["created"])
         except ApiError as e:
-            problems.append(f"{what}: refused ({e.status} {e.code}: {e})")
+            problems.append(f"{what}: refused ({e})")
             if e.status == 429 or e.status >= 500:
                 break  # the peer asks us to wait: the rest goes at the next sync
         except requests.RequestException as e:

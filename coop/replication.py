@@ -157,18 +157,28 @@ def peers(store: GitStore) -> list[str]:
 
 
 def statements_missing(store: GitStore, ours: str, theirs: str) -> list[bytes]:
-    """Return the statements of commits we hold and the peer does not, oldest first, each once."""
+    """Return the statements of commits we hold and the peer does not, oldest first, each once.
+
+    A statement one of our merges left out (merge.LEFT_OUT), and that our head does
+    not hold either, lost to another one already: offering it again would only
+    be refused again.
+    """
+    commits = new_commits(store.repo, store.repo[ours].id, store.repo[theirs].id)
+    head = Snapshot(store.repo, store.repo[ours])
+    left_out = {line[len(merge.LEFT_OUT):].split(" (", 1)[0] for commit in commits if len(commit.parents) > 1
+                for line in commit.message.splitlines() if line.startswith(merge.LEFT_OUT)}
     found: list[bytes] = []
     seen: set[bytes] = set()
-    for commit in new_commits(store.repo, store.repo[ours].id, store.repo[theirs].id):
+    for commit in commits:
         if len(commit.parents) > 1:
             continue
         snapshot = Snapshot(store.repo, commit)
         for path in statement_order(commit.message):
             raw = snapshot.read(path)
-            if raw is not None and raw not in seen:
-                seen.add(raw)
-                found.append(raw)
+            if raw is None or raw in seen or (path in left_out and head.read(path) != raw):
+                continue
+            seen.add(raw)
+            found.append(raw)
     return found
 
 

@@ -19,7 +19,7 @@ from coop import canonical, statements
 from coop.errors import BadInput, NotFound
 from coop.keys import b64
 from coop.view import View
-from ledger import book, log, witness
+from ledger import book, keepers, log, witness
 from ledger import entries as E
 from ledger.index import EntryRow, PostingRow
 from ledger.money import to_decimal
@@ -37,13 +37,14 @@ PROOF_MEDIA_TYPE = "text/plain"
 def ledger_info() -> Response:
     """Return the log's origin, size, root, signed checkpoint and verifier key."""
     view = service().view()
-    record = book.log_record(view)
+    term = keepers.current(view) if book.log_record(view) is not None else None
     note = log.stored_checkpoint(view)
     checkpoint = Checkpoint.from_text(note.text) if note is not None else None
     return jsonify({"origin": view.origin, "size": checkpoint.size if checkpoint else 0,
                     "root": b64(checkpoint.root) if checkpoint else None,
                     "checkpoint": note.to_bytes().decode("utf-8") if note is not None else None,
-                    "vkey": record["vkey"] if record else None, "keeper": record["keeper"] if record else None})
+                    "vkey": term.vkey if term else None, "keeper": term.keeper if term else None,
+                    "keepers": [t.to_dict() for t in keepers.terms(view)]})
 
 
 def entry_row(row: dict[str, Any], postings: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:

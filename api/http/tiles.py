@@ -15,7 +15,7 @@ from flask import Blueprint, Response
 from api.http.service import per_head, service
 from coop.errors import NotFound
 from coop.view import View
-from ledger import log, tiles
+from ledger import log, tiles, witness
 from ledger.merkle import HASH_SIZE
 
 bp = Blueprint("tiles", __name__)
@@ -29,11 +29,11 @@ MAX_TILE_PATH = 128
 @bp.get("/ledger/checkpoint")
 @per_head
 def checkpoint() -> Response:
-    """Return the log's current signed checkpoint."""
-    data = service().view().read(log.CHECKPOINT)
-    if data is None:
+    """Return the log's current signed checkpoint, with the cosignatures witnesses made for its size."""
+    view = service().view()
+    if view.read(log.CHECKPOINT) is None:
         raise NotFound("the ledger is empty: no checkpoint yet")
-    response = Response(data, mimetype="text/plain")
+    response = Response(witness.cosigned_checkpoint(view), mimetype="text/plain")
     response.headers["Cache-Control"] = CHECKPOINT_CACHE
     return response
 

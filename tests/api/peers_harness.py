@@ -4,16 +4,23 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
 
 from api.node import open_node
 from api_harness import COOP, PASSPHRASE, SERVER_ENV, Server
+from coop import statements
 from coop.node import Node
 from coop.store import Snapshot
 from coop.view import View
+from governance import proposals as P
 from ledger import entries as E
 from ledger import log
+
+WINDOW = 4  # seconds a test proposal is open: long enough for three votes on a busy machine
 
 
 def coop(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -41,6 +48,25 @@ def revenue(home: Path, entry_id: str, amount: int, author: str = "alice") -> No
     try:
         fields = {"id": entry_id, "client": "acme", "project": None, "amount": amount, "currency": "EUR", "account": "wise-eur"}
         node.write(E.REVENUE, E.with_postings(E.REVENUE, fields), author)
+    finally:
+        node.index.db.close()
+
+
+def decide(home: Path, proposal_id: str, effect: Mapping[str, object]) -> None:
+    """Propose an effect on a node, have alice, bob and carol vote yes, and close it once its window passed."""
+    node = opened(home)
+    try:
+        fields = P.proposal_fields(proposal_id, f"Decide {proposal_id}", f"# Decide {proposal_id}\n", "majority", effect,
+                                   node.view(), WINDOW)
+        node.write(P.PROPOSAL_TYPE, fields, "alice")
+        for voter in ("alice", "bob", "carol"):
+            node.write(P.VOTE_TYPE, P.vote_fields(node.view(), proposal_id, "yes"), voter)
+        closes = statements.parse_time(fields["closes"])
+        time.sleep(max(0.0, (closes - datetime.now(timezone.utc)).total_seconds()) + 1.1)  # times are whole seconds
+        governance = node.registry.area("governance").service
+        outcome = governance.outcome_fields(node.view(), proposal_id)
+        assert outcome["applied"], outcome
+        node.write(P.OUTCOME_TYPE, outcome, "alice")
     finally:
         node.index.db.close()
 

@@ -1,7 +1,6 @@
 """The co-op survives its server: a passed proposal moves the log keeper to another node, and everyone follows."""
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,10 +9,9 @@ import pytest
 
 from api_harness import Server, make_node
 from coop.errors import Forbidden
-from governance import proposals as P
 from ledger import keepers, log
 from ledger.note import verify_checkpoint
-from peers_harness import Peer, join, ok, opened, revenue
+from peers_harness import Peer, decide, join, ok, opened, revenue
 
 PROPOSAL = "p-keeper"
 
@@ -30,21 +28,6 @@ class Moved:
     tmp: Path
 
 
-def decide(home: Path, effect: dict[str, str]) -> None:
-    """Propose an effect on a node, have every member vote yes, and close it once its window passed."""
-    node = opened(home)
-    try:
-        fields = P.proposal_fields(PROPOSAL, "Move the log keeper", "# Move the log keeper\n", "majority", effect, node.view(), 1)
-        node.write(P.PROPOSAL_TYPE, fields, "alice")
-        for voter in ("alice", "bob", "carol"):
-            node.write(P.VOTE_TYPE, P.vote_fields(node.view(), PROPOSAL, "yes"), voter)
-        time.sleep(1.2)
-        governance = node.registry.area("governance").service
-        node.write(P.OUTCOME_TYPE, governance.outcome_fields(node.view(), PROPOSAL), "alice")
-    finally:
-        node.index.db.close()
-
-
 @pytest.fixture(scope="module")
 def moved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moved]:
     """Move the keeper from a to b by proposal, then append on b; c syncs from a (its origin) before and after."""
@@ -59,7 +42,7 @@ def moved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moved]:
         c = join(a, a.home, tmp / "c", "node-c")
         peers.append(c)
         vkey = ok("--home", b.home, "ledger", "keeper-key").strip()
-        decide(a.home, {"kind": "keeper", "node": "node-b", "vkey": vkey, "url": b.url})
+        decide(a.home, PROPOSAL, {"kind": "keeper", "node": "node-b", "vkey": vkey, "url": b.url})
         ok("--home", b.home, "sync", a.url)
         revenue(b.home, "rev-2", 700)
         yield Moved(a, b, c, vkey, old_vkey, tmp)
