@@ -4,10 +4,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
-from bench import governance, ledger, store, verify
+from bench import governance, ledger, replicate, store, verify
 
 BENCHMARKS: dict[str, Callable[[], None]] = {"store": store.main, "verify": verify.main,
-                                              "ledger": ledger.main, "governance": governance.main}
+                                              "ledger": ledger.main, "governance": governance.main,
+                                              "replicate": replicate.main}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
