@@ -5,13 +5,14 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
 
 from api.node import open_node
-from api_harness import COOP, PASSPHRASE, SERVER_ENV, Server
+from api_harness import COOP, PASSPHRASE, SERVER_ENV, Server, make_node
 from coop import statements
 from coop.node import Node
 from coop.store import Snapshot
@@ -113,3 +114,35 @@ def join(source: Peer, founder: Path, home: Path, name: str, identities: tuple[s
         shutil.copy(founder / "keys" / f"{handle}.key", home / "keys" / f"{handle}.key")
     ok("--home", home, "sync", source.url)
     return Peer(home, Server(home).start())
+
+
+class Network:
+    """Served nodes that a test started, stopped together: the founder's node `a` (one ledger entry) and its clones."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        _, self.log_key = make_node(tmp / "a")
+        revenue(tmp / "a", "rev-1", 1500)
+        self.a = Peer(tmp / "a", Server(tmp / "a").start())
+        self.peers = [self.a]
+
+    def join(self, letter: str, identities: tuple[str, ...] = ()) -> Peer:
+        """Clone `a` into <tmp>/<letter> as node-<letter>, registered, with the identities' keys, and serve it."""
+        peer = join(self.a, self.a.home, self.tmp / letter, f"node-{letter}", identities)
+        self.peers.append(peer)
+        return peer
+
+    def stop(self) -> None:
+        """Stop every server started."""
+        for peer in self.peers:
+            peer.server.stop()
+
+
+@contextmanager
+def network(tmp: Path) -> Iterator[Network]:
+    """Start the founder's served node in tmp; stop every node of the network afterwards."""
+    started = Network(tmp)
+    try:
+        yield started
+    finally:
+        started.stop()

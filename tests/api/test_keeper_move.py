@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from api_harness import Server, make_node
 from coop.errors import Forbidden
 from ledger import keepers, log
 from ledger.note import verify_checkpoint
-from peers_harness import Peer, decide, join, ok, opened, revenue
+from peers_harness import Peer, decide, network, ok, opened, revenue
 
 PROPOSAL = "p-keeper"
 
@@ -31,24 +30,14 @@ class Moved:
 @pytest.fixture(scope="module")
 def moved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moved]:
     """Move the keeper from a to b by proposal, then append on b; c syncs from a (its origin) before and after."""
-    tmp = tmp_path_factory.mktemp("keeper")
-    _, old_vkey = make_node(tmp / "a")
-    revenue(tmp / "a", "rev-1", 1500)
-    a = Peer(tmp / "a", Server(tmp / "a").start())
-    peers = [a]
-    try:
-        b = join(a, a.home, tmp / "b", "node-b", identities=("alice",))
-        peers.append(b)
-        c = join(a, a.home, tmp / "c", "node-c")
-        peers.append(c)
+    with network(tmp_path_factory.mktemp("keeper")) as net:
+        b = net.join("b", identities=("alice",))
+        c = net.join("c")
         vkey = ok("--home", b.home, "ledger", "keeper-key").strip()
-        decide(a.home, PROPOSAL, {"kind": "keeper", "node": "node-b", "vkey": vkey, "url": b.url})
-        ok("--home", b.home, "sync", a.url)
+        decide(net.a.home, PROPOSAL, {"kind": "keeper", "node": "node-b", "vkey": vkey, "url": b.url})
+        ok("--home", b.home, "sync", net.a.url)
         revenue(b.home, "rev-2", 700)
-        yield Moved(a, b, c, vkey, old_vkey, tmp)
-    finally:
-        for peer in peers:
-            peer.server.stop()
+        yield Moved(net.a, b, c, vkey, net.log_key, net.tmp)
 
 
 def test_the_passed_proposal_starts_the_new_keepers_term_at_the_logs_size(moved: Moved) -> None:

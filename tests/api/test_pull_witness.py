@@ -3,15 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
 
-from api_harness import Server, make_node
 from ledger import witness
 from ledger.note import Note, Verifier, WitnessPolicy, verify_checkpoint
-from peers_harness import Peer, decide, join, ok, revenue
+from peers_harness import Peer, decide, network, ok, revenue
 
 
 @dataclass
@@ -27,20 +25,11 @@ class Witnessed:
 @pytest.fixture(scope="module")
 def witnessed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Witnessed]:
     """Return a served co-op whose charter names bob's witness key (quorum 1), and bob's node cloned from it."""
-    tmp = tmp_path_factory.mktemp("pull-witness")
-    _, log_key = make_node(tmp / "a")
-    revenue(tmp / "a", "rev-1", 1500)
-    a = Peer(tmp / "a", Server(tmp / "a").start())
-    started = [a]
-    try:
-        b = join(a, a.home, tmp / "b", "node-b", identities=("bob",))
-        started.append(b)
+    with network(tmp_path_factory.mktemp("pull-witness")) as net:
+        b = net.join("b", identities=("bob",))
         key = ok("--home", b.home, "--as", "bob", "ledger", "witness-key").strip()
-        decide(a.home, "p-witness", {"kind": "charter", "rules": {"witnesses": [key], "witness_quorum": 1}})
-        yield Witnessed(a, b, key, log_key)
-    finally:
-        for peer in started:
-            peer.server.stop()
+        decide(net.a.home, "p-witness", {"kind": "charter", "rules": {"witnesses": [key], "witness_quorum": 1}})
+        yield Witnessed(net.a, b, key, net.log_key)
 
 
 def served_checkpoint(peer: Peer) -> bytes:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api_harness import Server, make_node
-from peers_harness import Peer, join, ok, opened, revenue
+from peers_harness import Peer, network, ok, opened, revenue
 
 ROUNDS = 3
 
@@ -52,18 +51,8 @@ def handles(peer: Peer) -> list[str]:
 @pytest.fixture(scope="module")
 def trio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trio]:
     """Return three served nodes: a made by the founder, b and c cloned from it with registered node keys."""
-    tmp = tmp_path_factory.mktemp("trio")
-    make_node(tmp / "a")
-    revenue(tmp / "a", "rev-1", 1500)
-    a = Peer(tmp / "a", Server(tmp / "a").start())
-    started = [a]
-    try:
-        started.append(join(a, a.home, tmp / "b", "node-b", identities=("bob",)))
-        started.append(join(a, a.home, tmp / "c", "node-c", identities=("carol",)))
-        yield Trio(*started)
-    finally:
-        for peer in started:
-            peer.server.stop()
+    with network(tmp_path_factory.mktemp("trio")) as net:
+        yield Trio(net.a, net.join("b", identities=("bob",)), net.join("c", identities=("carol",)))
 
 
 def test_statements_written_at_each_node_reach_the_other_two(trio: Trio) -> None:
