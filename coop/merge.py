@@ -75,16 +75,16 @@ def plan(store: GitStore, registry: Registry, one: str, two: str) -> Plan:
     ledger = [side for side in (a, b) if touches(repo, base, side, managed)]
     if len(ledger) == 2:
         raise Conflict("both histories appended to the ledger since they parted: the log has two keepers, which is a fork")
-    counts = {side.id: len(new_commits(repo, side.id, base.id)) for side in (a, b)}
+    news = {side.id: new_commits(repo, side.id, base.id) for side in (a, b)}
     if ledger:
         kept = ledger[0]
     else:
-        kept = min((a, b), key=lambda side: (-counts[side.id], str(side.id)))
+        kept = min((a, b), key=lambda side: (-len(news[side.id]), str(side.id)))
     other = b if kept is a else a
     view = View(Snapshot(repo, kept))
     left_out: list[tuple[str, str]] = []
     replayed = 0
-    for commit in new_commits(repo, other.id, base.id):
+    for commit in news[other.id]:
         if len(commit.parents) > 1:
             continue  # a merge carries no statements of its own: its parents' commits are in this walk
         snapshot = Snapshot(repo, commit)
