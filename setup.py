@@ -1,5 +1,5 @@
 """Packaging for Coop: the kernel and its four areas, plus the `coop` console command."""
-from setuptools import setup
+from setuptools import find_packages, setup
 
 RUNTIME = [
     "flask>=3.0",
@@ -31,7 +31,8 @@ setup(
     name="coop",
     version="0.1.0",
     description="A git-backed platform for freelance collectives: signed statements, votes and a transparent ledger.",
-    packages=["coop", "ledger", "governance", "projects", "api", "api.http"],
+    # Discovery, so a new subpackage (api.chat was missed once) is never left out of a wheel.
+    packages=find_packages(include=["coop*", "ledger*", "governance*", "projects*", "api*"]),
     python_requires=">=3.11",
     install_requires=RUNTIME,
     extras_require={"test": TEST, "postgres": POSTGRES},
