@@ -5,7 +5,9 @@
     key = new_key("my-app")                      # the app's own key; keep key_seed(key) secret
     coop.submit(key, "coop.project/v1", {...})   # sign with the next sequence number and post
     for member in coop.items("/api/v1/members"): ...
+    coop.set_webhook(key, "https://my-app.example/hook?token=...")  # node-private, signed by the app
     event = coop.verify_webhook(request.headers, request.body)
+    log = list(coop.deliveries(key))             # the app's delivery log, signed by the app
     entry = coop.verify_entry(12, vkey)          # inclusion proof against the log's verifier key
     report = coop.audit(vkey)                    # the whole log, from its tiles, against the key
 
@@ -20,11 +22,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
 from api import signing
-from coop import statements
+from coop import canonical, statements
 from coop.apps import APP_TYPE
 from coop.errors import CoopError, IntegrityError, SequenceUsed
 from coop.keys import KeyPair, PublicKey, b64, unb64
@@ -106,6 +109,7 @@ class Client:
         self.session = session or requests.Session()
         self.timeout = timeout
         self._origin: str | None = None
+        self._node_name: str | None = None
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -201,17 +205,55 @@ class Client:
 
     def register_app(self, member: KeyPair, app_id: str, name: str, app_key: KeyPair | PublicKey, scopes: Iterable[str],
                      webhook: str | None = None, events: Iterable[str] = ()) -> dict[str, Any]:
-        """Register an app as a member, who becomes its owner."""
+        """Register an app as a member, who becomes its owner; a webhook URL is then set by the app's own key."""
+        if webhook is not None and not isinstance(app_key, KeyPair):
+            raise ValueError("the app's webhook URL is set by the app's key: pass its KeyPair, or call set_webhook later")
         public = app_key.public if isinstance(app_key, KeyPair) else app_key
         fields = {"id": app_id, "name": name, "owner": member.handle, "keys": [KeyRecord(public).to_dict()],
-                  "scopes": sorted(set(scopes)), "webhook": webhook, "events": sorted(set(events))}
-        return self.submit(member, APP_TYPE, fields, "/api/v1/apps")
+                  "scopes": sorted(set(scopes)), "webhook": None, "events": sorted(set(events))}
+        receipt = self.submit(member, APP_TYPE, fields, "/api/v1/apps")
+        if webhook is not None and isinstance(app_key, KeyPair):
+            self.set_webhook(app_key, webhook)
+        return receipt
 
     def subscribe(self, app: KeyPair, webhook: str | None, events: Iterable[str]) -> dict[str, Any]:
-        """Change the app's webhook URL and events, signed by the app itself."""
+        """Set where this node delivers the app's webhooks (privately), then the events in its record, as the app."""
+        self.set_webhook(app, webhook)
         record = self.get(f"/api/v1/apps/{app.handle}")
         fields = {k: record[k] for k in ("id", "name", "owner", "keys", "scopes")}
-        return self.submit(app, APP_TYPE, {**fields, "webhook": webhook, "events": sorted(set(events))}, "/api/v1/apps")
+        return self.submit(app, APP_TYPE, {**fields, "webhook": None, "events": sorted(set(events))}, "/api/v1/apps")
+
+    @property
+    def node_name(self) -> str:
+        """Return the name of the node this client speaks to, which an app's signed requests name."""
+        if self._node_name is None:
+            self._node_name = str(self.get("/api/v1")["node"]["name"])
+        return self._node_name
+
+    def signed_request(self, app: KeyPair, method: str, path: str, query: Mapping[str, Any] | None = None,
+                       body: bytes = b"") -> requests.Response:
+        """Make a request only the app may make, signed by its key over the exact path, query and body."""
+        target = path + (f"?{urlencode(query)}" if query else "")
+        header = signing.sign_request(app, self.origin, self.node_name, method, target, body)
+        headers = {signing.REQUEST_HEADER: header, **({"Content-Type": "application/json"} if body else {})}
+        return self.request(method, target, data=body or None, headers=headers)
+
+    def set_webhook(self, app: KeyPair, url: str | None) -> dict[str, Any]:
+        """Set (or with None, clear) where this node delivers the app's webhooks; the URL never becomes public."""
+        answer: dict[str, Any] = self.signed_request(app, "PUT", f"/api/v1/apps/{app.handle}/webhook",
+                                                     body=canonical.encode({"url": url})).json()
+        return answer
+
+    def deliveries(self, app: KeyPair, status: str | None = None) -> Iterator[dict[str, Any]]:
+        """Yield the app's delivery log on this node, page after page, each page asked for by a signed request."""
+        cursor: str | None = None
+        while True:
+            query = {**({"status": status} if status else {}), **({"cursor": cursor} if cursor else {})}
+            page = self.signed_request(app, "GET", f"/api/v1/apps/{app.handle}/deliveries", query).json()
+            yield from page["items"]
+            cursor = page["next"]
+            if not cursor:
+                return
 
     def node_keys(self) -> list[PublicKey]:
         """Return the keys the co-op's nodes sign webhooks with (revoked ones left out)."""

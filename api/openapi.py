@@ -103,7 +103,7 @@ SCHEMAS: dict[str, Any] = {
         "split": obj({"members": INT, "treasury": INT, "funds": INT}), "paid_out": INT,
         "paid_out_by_member": {"type": "object", "additionalProperties": INT}, "expenses": INT})}}),
     "Consistency": obj({"from": INT, "to": INT, "proof": array(TEXT)}),
-    "App": obj({"id": ID, "name": TEXT, "owner": ID, "keys": array(KEY), "scopes": array(TEXT), "webhook": nullable(TEXT),
+    "App": obj({"id": ID, "name": TEXT, "owner": ID, "keys": array(KEY), "scopes": array(TEXT),
                 "events": array({"type": "string", "enum": list(EVENTS)}), "updated": TIME}),
     "Delivery": obj({"seq": INT, "event": obj({"id": TEXT, "type": {"type": "string", "enum": list(EVENTS)}, "commit": TEXT}),
                      "status": {"type": "string", "enum": ["pending", "delivered", "failed", "cancelled"]}, "attempts": INT,
@@ -291,8 +291,15 @@ def paths() -> dict[str, Any]:
         "/api/v1/apps": {"get": listing("Allied apps by id.", "App", tag="apps"),
                          "post": post("Register an app or change its keys, scopes or subscription.", "coop.app/v1", tag="apps")},
         "/api/v1/apps/{app_id}": {"get": get("An app's record.", ref("App"), [path("app_id")], tag="apps")},
-        "/api/v1/apps/{app_id}/deliveries": {"get": listing("The app's webhook deliveries, in order.", "Delivery", [
-            query("status", enum(["pending", "delivered", "failed", "cancelled"]), "Only this status.")], [path("app_id")], tag="apps")},
+        "/api/v1/apps/{app_id}/deliveries": {"get": app_signed(listing("The app's webhook deliveries, in order (to the app alone).",
+                                                                       "Delivery", [query("status", enum(["pending", "delivered", "failed", "cancelled"]),
+                                                                                          "Only this status.")], [path("app_id")], tag="apps"))},
+        "/api/v1/apps/{app_id}/webhook": {"put": app_signed({
+            "summary": "Set or clear where this node delivers the app's webhooks (node-private, never shown).", "tags": ["apps"],
+            "parameters": [path("app_id")],
+            "requestBody": {"required": True, "content": {JSON: {"schema": obj({"url": nullable(TEXT)})}}},
+            "responses": {"200": {"description": "Set.", "content": {JSON: {"schema": obj({"app": ID, "webhook": BOOL})}}},
+                          **{str(s): error(s) for s in (400, 404, 409, 413, 429)}}})},
         "/api/v1/clients": {"get": listing("Clients by id.", "Client", [query("referrer", ID, "Only referred by this member.")], tag="projects"),
                             "post": post("Register or edit a client.", "coop.client/v1", tag="projects")},
         "/api/v1/clients/{client_id}": {"get": get("A client.", ref("ClientDetail"), [path("client_id")], tag="projects")},
@@ -309,6 +316,15 @@ def paths() -> dict[str, Any]:
         "/api/v1/milestones": {"get": listing("Milestones across projects.", "Milestone", [
             query("status", enum(MILESTONE_STATUSES), "Only this status."), query("project", ID, "Only of this project.")], tag="projects")},
     }
+
+
+def app_signed(operation: dict[str, Any]) -> dict[str, Any]:
+    """Return an operation only the app may call: signed by its key in Coop-Request-Signature (see docs/api.md)."""
+    header = {"name": "Coop-Request-Signature", "in": "header", "required": True, "schema": TEXT,
+              "description": "t=<unix seconds>,nonce=<random>,kid=<app key id>,sig=<base64 Ed25519> (api/signing.py)."}
+    operation["parameters"] = [*operation["parameters"], header]
+    operation["responses"]["401"] = error(401)
+    return operation
 
 
 PROJECT_FILTERS = [query("client", ID, "Only for this client."), query("skill", ID, "Only needing this skill.")]

@@ -22,12 +22,13 @@ SETTINGS: dict[str, Setting] = {
     "answers_kept": Setting(512, "Read answers kept until the next commit, by URL (0 to build every answer anew).", int),
     "proxies": Setting(0, "How many reverse proxies stand in front of the server (their X-Forwarded-For is trusted).", int),
     "webhook_allow_private": Setting(False, "Deliver webhooks to loopback and private addresses too (development and tests).", bool),
-    "webhook_timeout": Setting(5.0, "Seconds a webhook receiver has to answer.", float),
+    "webhook_timeout": Setting(5.0, "Seconds one webhook request may take in all: connect, send and the answer's headers.", float),
     "webhook_backoff": Setting(2.0, "Seconds before the first retry of a failed delivery; doubled for each retry after.", float),
     "webhook_backoff_max": Setting(3600.0, "Longest wait between two attempts of one delivery, in seconds.", float),
     "webhook_attempts": Setting(25, "Attempts after which a delivery is given up and marked failed.", int),
     "webhook_poll": Setting(1.0, "Seconds between two looks at the repository for commits made outside this server.", float),
-    "webhook_workers": Setting(4, "Deliveries made at the same time (to different apps).", int),
+    "webhook_workers": Setting(4, "Deliveries made at the same time (to different apps); at least 2.", int),
+    "webhook_per_owner": Setting(2, "Deliveries at the same time to the apps of one owner; fewer than webhook_workers.", int),
 }
 
 
@@ -52,4 +53,8 @@ def load(home: Path, overrides: Mapping[str, Any] | None = None, environ: Mappin
     unknown = set(given) - set(SETTINGS)
     if unknown:
         raise BadInput(f"unknown server settings: {', '.join(sorted(unknown))}")
-    return ApiSettings(resolve(SETTINGS, given, env, read_node_file(home)))
+    values = resolve(SETTINGS, given, env, read_node_file(home))
+    if not 1 <= values["webhook_per_owner"] < values["webhook_workers"]:
+        raise BadInput(f"webhook_per_owner ({values['webhook_per_owner']}) must be at least 1 and below webhook_workers "
+                       f"({values['webhook_workers']}), so that one owner's slow receivers never hold every worker")
+    return ApiSettings(values)

@@ -3,17 +3,17 @@
 Events are derived from the commits themselves (api/events.py), commit after
 commit along the branch, so they come in the order of the record whatever wrote
 it: this server, the CLI or another process. Each event goes to the apps whose record, at that commit, subscribes to
-it. Events and deliveries wait in `<home>/outbox.sqlite`, apart from the index,
+it and that have a webhook URL on this node (api/webhook_urls.py). Events and deliveries wait in `<home>/outbox.sqlite`, apart from the index,
 so an index rebuild or a restart loses none. A background thread delivers them,
 one app's events strictly in order, retrying with exponential backoff; each
-request is signed with the node's key (see api/signing.py).
+request is signed with the node's key (see api/signing.py) and made to the
+address that was checked, within one deadline (api/webhook_http.py).
 """
 from __future__ import annotations
 
-import ipaddress
+import http.client
 import logging
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import peewee
 import pygit2
-import requests
 
-from api import signing
-from api.settings import ApiSettings
+from api import signing, webhook_http
 from api.events import events_of_commit, subscriptions
+from api.settings import ApiSettings
+from api.webhook_http import Resolver, system_resolver
+from api.webhook_urls import WebhookUrls
 from coop import apps
 from coop.errors import BadInput
 from coop.index import SQLITE_PRAGMAS, _first_parent_chain
@@ -125,7 +125,8 @@ def _time(moment: float | None) -> str | None:
 class Outbox:
     """Events and deliveries waiting in their own SQLite file, which no index rebuild touches."""
 
-    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: Path, urls: WebhookUrls, clock: Callable[[], float] = time.time) -> None:
+        self.urls = urls
         self.db = peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
         self.State, self.Event, self.Delivery = _models(self.db)
         self.db.create_tables([self.State, self.Event, self.Delivery], safe=True)
@@ -180,7 +181,7 @@ class Outbox:
                               body=item.body(origin, created)).on_conflict_ignore().execute()
             seq = self.Event.get(self.Event.event_id == item.id).seq
             for app_id, events in sorted(subscribed.items()):
-                if item.type in events:
+                if item.type in events and self.urls.url(app_id, view.body(apps.app_path(app_id))):
                     self.Delivery.insert(event_seq=seq, app_id=app_id, status=PENDING, next_attempt=now).on_conflict_ignore().execute()
         return len(found)
 
@@ -203,6 +204,12 @@ class Outbox:
             row = self._rows().where(self.Delivery.app_id == app_id, self.Delivery.event_seq == first).get()
             found.append(self._delivery(row))
         return found
+
+    def head(self, app_id: str) -> Delivery | None:
+        """Return an app's oldest pending delivery, as it is now."""
+        row = (self._rows().where(self.Delivery.app_id == app_id, self.Delivery.status == PENDING)
+               .order_by(self.Delivery.event_seq).first())
+        return self._delivery(row) if row is not None else None
 
     def deliveries(self, app_id: str, status: str | None = None, after: int | None = None, limit: int = 50) -> list[Delivery]:
         """Return an app's deliveries in the order of the record: the delivery log."""
@@ -232,33 +239,25 @@ class Outbox:
 
 # -- delivering ---------------------------------------------------------------------------
 
-def check_target(url: str, allow_private: bool) -> None:
-    """Refuse a webhook host that resolves to a loopback, private or otherwise non-public address."""
-    if allow_private:
-        return
-    host = urlsplit(url).hostname or ""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except OSError as e:
-        raise BadInput(f"cannot resolve webhook host {host!r}: {e}") from e
-    for address in addresses:
-        if not ipaddress.ip_address(address.split("%")[0]).is_global:
-            raise BadInput(f"webhook host {host!r} resolves to {address}, which is not a public address")
-
-
 class Dispatcher:
-    """The background worker: scans new commits into the outbox and delivers what is due."""
+    """The background worker: scans new commits into the outbox and delivers what is due.
 
-    def __init__(self, node: Node, outbox: Outbox, settings: ApiSettings) -> None:
+    One app's deliveries go one at a time, in order; the apps of one owner hold at
+    most `webhook_per_owner` of the `webhook_workers` at once, so slow receivers of
+    one owner leave workers for everyone else.
+    """
+
+    def __init__(self, node: Node, outbox: Outbox, settings: ApiSettings, resolver: Resolver = system_resolver) -> None:
         self.node = node
         self.outbox = outbox
         self.settings = settings
+        self.resolver = resolver
         self.signer = node.commit_signer().pair
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._busy: set[str] = set()
+        self._busy: dict[str, str] = {}  # app id -> owner, for each delivery in flight
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max(1, settings["webhook_workers"]), thread_name_prefix="coop-webhook")
+        self._pool = ThreadPoolExecutor(settings["webhook_workers"], thread_name_prefix="coop-webhook")
         self._thread = threading.Thread(target=self._run, name="coop-webhooks", daemon=True)
 
     def start(self) -> None:
@@ -289,54 +288,67 @@ class Dispatcher:
             self._wake.clear()
 
     def _dispatch(self) -> float:
-        """Start each due head-of-line delivery; return how long until the next one is due."""
-        now = time.time()
+        """Start a worker for each app whose next delivery is due; return how long until the next one is due."""
+        now = self.outbox.clock()
         soonest = float("inf")
+        view = self.node.view()
         for delivery in self.outbox.heads():
+            if delivery.next_attempt > now:
+                soonest = min(soonest, delivery.next_attempt - now)
+                continue
+            record = apps.app(view, delivery.app_id)
+            owner = str(record["owner"]) if record is not None else delivery.app_id
             with self._lock:
-                if delivery.app_id in self._busy:
+                mine = sum(1 for busy in self._busy.values() if busy == owner)
+                if delivery.app_id in self._busy or mine >= self.settings["webhook_per_owner"]:
                     continue
-                if delivery.next_attempt > now:
-                    soonest = min(soonest, delivery.next_attempt - now)
-                    continue
-                self._busy.add(delivery.app_id)
-            self._pool.submit(self._deliver_and_release, delivery)
+                self._busy[delivery.app_id] = owner
+            self._pool.submit(self._deliver_and_release, delivery.app_id)
         return soonest
 
-    def _deliver_and_release(self, delivery: Delivery) -> None:
+    def _deliver_and_release(self, app_id: str) -> None:
         try:
-            self.deliver(delivery)
+            self.deliver_next(app_id)
         except Exception:
-            logger.exception("delivery %s to %s failed unexpectedly", delivery.event_id, delivery.app_id)
+            logger.exception("a delivery to %s failed unexpectedly", app_id)
         finally:
             with self._lock:
-                self._busy.discard(delivery.app_id)
+                self._busy.pop(app_id, None)
             self._wake.set()
+
+    def deliver_next(self, app_id: str) -> None:
+        """Make one attempt at an app's oldest pending delivery, if it is due.
+
+        The delivery is read afresh here, by the app's one worker: a look the
+        dispatcher took before the last attempt finished must not send it again.
+        """
+        delivery = self.outbox.head(app_id)
+        if delivery is not None and delivery.next_attempt <= self.outbox.clock():
+            self.deliver(delivery)
 
     def deliver(self, delivery: Delivery) -> None:
         """Make one attempt at a delivery and record its result."""
         record = apps.app(self.node.view(), delivery.app_id)
-        if record is None or not record.get("webhook") or delivery.event_type not in record.get("events", []):
-            self.outbox.cancel(delivery, "the app no longer subscribes to this event")
+        url = self.outbox.urls.url(delivery.app_id, record)
+        if record is None or not url or delivery.event_type not in record.get("events", []):
+            self.outbox.cancel(delivery, "the app no longer subscribes to this event on this node")
             return
-        url = record["webhook"]
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "Coop-Event": delivery.event_type,
                    "Coop-Event-Id": delivery.event_id, "Coop-Attempt": str(delivery.attempts + 1),
                    signing.HEADER: signing.sign(self.signer, delivery.body)}
         retry = (self.settings["webhook_backoff"], self.settings["webhook_backoff_max"], self.settings["webhook_attempts"])
         try:
-            check_target(url, self.settings["webhook_allow_private"])
-            response = requests.post(url, data=delivery.body, headers=headers, timeout=self.settings["webhook_timeout"],
-                                     allow_redirects=False)
-        except (BadInput, requests.RequestException) as e:
+            status = webhook_http.post(url, delivery.body, headers, self.settings["webhook_timeout"],
+                                       self.settings["webhook_allow_private"], self.resolver)
+        except (BadInput, OSError, http.client.HTTPException) as e:
             self.outbox.failed(delivery, None, f"{type(e).__name__}: {e}", *retry)
             return
-        if 200 <= response.status_code < 300:
-            self.outbox.delivered(delivery, response.status_code)
+        if 200 <= status < 300:
+            self.outbox.delivered(delivery, status)
         else:
-            self.outbox.failed(delivery, response.status_code, f"the receiver answered {response.status_code}", *retry)
+            self.outbox.failed(delivery, status, f"the receiver answered {status}", *retry)
 
 
 def open_outbox(home: Path) -> Outbox:
-    """Open (or create) a node's outbox."""
-    return Outbox(home / OUTBOX_FILE)
+    """Open (or create) a node's outbox, with the webhook URLs its apps set on this node."""
+    return Outbox(home / OUTBOX_FILE, WebhookUrls(home))

@@ -2,8 +2,10 @@
 
 An app record (`apps/<app-id>.json`) is a signed statement. A member registers an
 app and becomes its owner; the record lists the app's public keys, the statement
-types it may post (its scopes) and, optionally, the webhook URL and the events it
-subscribes to. The app signs its own statements with its own keys, as an author
+types it may post (its scopes) and the events it subscribes to. Where the events
+go is not in the record: a webhook URL often carries a secret, so the app sets it
+on a node privately (api/webhook_urls.py); a record written before that may still
+name one, and it still verifies. The app signs its own statements with its own keys, as an author
 whose handle is its id, and every statement an app authors must have a type in
 its scopes. The owner (or the founder) changes scopes; the app itself may change
 its name, keys and subscription, never its scopes or its owner.
@@ -130,10 +132,10 @@ def check_events(events: object) -> list[str]:
 
 
 def app_fields(app_id: str, name: str, owner: str, keys: list[KeyRecord], scopes: list[str],
-               webhook: str | None = None, events: list[str] | None = None) -> dict[str, Any]:
-    """Return the fields of an app record."""
+               events: list[str] | None = None) -> dict[str, Any]:
+    """Return the fields of an app record (its webhook URL is never among them)."""
     return {"id": app_id, "name": name, "owner": owner, "keys": [k.to_dict() for k in keys],
-            "scopes": sorted(set(scopes)), "webhook": webhook, "events": sorted(set(events or []))}
+            "scopes": sorted(set(scopes)), "webhook": None, "events": sorted(set(events or []))}
 
 
 def app_statement_path(statement: Statement) -> str:
@@ -150,9 +152,12 @@ def check_app(statement: Statement, view: View) -> dict[str, bytes | None]:
         raise BadInput(f"an app needs a name of 1-{MAX_NAME} characters")
     keys = check_keys(body.get("keys"))
     scopes = check_scopes(body.get("scopes"))
-    webhook = check_webhook(body.get("webhook"))
-    if check_events(body.get("events")) and webhook is None:
-        raise BadInput("an app that subscribes to events names a webhook URL")
+    # Records written before URLs left the record may name one; a new one must not, since the record is public
+    # (a view with a clock is a node accepting a statement now, not a replay of history).
+    if check_webhook(body.get("webhook")) is not None and view.now is not None:
+        raise BadInput("an app record names no webhook URL (the record is public): set it on the node with "
+                       f"a request signed by the app, PUT /api/v1/apps/{app_id}/webhook")
+    check_events(body.get("events"))
     owner = check_id(body.get("owner"), "owner")
     author = statement.author
     previous = app(view, app_id)
@@ -174,4 +179,4 @@ def check_app(statement: Statement, view: View) -> dict[str, bytes | None]:
     return claim_keys(view, app_id, keys)
 
 
-KIND = Kind(APP_TYPE, app_statement_path, check_app, "An allied app: its owner, keys, scopes and webhook subscription.")
+KIND = Kind(APP_TYPE, app_statement_path, check_app, "An allied app: its owner, keys, scopes and the events it subscribes to.")

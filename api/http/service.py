@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from flask import Response, current_app, make_response, request
 
+from api import signing
 from api.http.cache import HeadCache
 from api.proofs import Proofs
 from api.settings import ApiSettings
@@ -31,6 +32,7 @@ class Service:
         self.settings = settings
         self.outbox = outbox
         self.dispatcher: Dispatcher | None = None
+        self.nonces = signing.Nonces()  # of the apps' signed requests, so that none is taken twice
         self.proofs = Proofs()
         self.answers = HeadCache(settings["answers_kept"])
         self._write = threading.Lock()

@@ -1,7 +1,14 @@
-"""Webhooks: signed events delivered once, in the order of the log, through receiver outages and restarts."""
+"""Webhooks: signed events delivered in the order of the log, to a URL only the node knows, whatever receivers do.
+
+Delivery is at least once (an attempt whose answer is lost is made again), so
+order is checked on first receipts, de-duplicated by event id as a receiver would.
+"""
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,15 +16,22 @@ from typing import Any
 
 import pygit2
 import pytest
+import requests
 
+from api import settings as api_settings
 from api import signing
-from api.client import Client, new_key, verify_webhook
+from api.client import ApiError, Client, new_key, verify_webhook
 from api.node import open_node
+from api.webhooks import DELIVERED, PENDING, Dispatcher, Outbox, open_outbox
+from api.webhook_http import system_resolver
+from api.webhook_urls import WebhookUrls
 from api_harness import PASSPHRASE, Coop, Receiver, Server, make_node
-from coop import statements
-from coop.apps import EVENTS
+from coop import audit, canonical, replay, statements
+from coop.apps import APP_TYPE, EVENTS, app_fields, app_path
 from coop.errors import BadSignature
 from coop.keys import KeyPair
+from coop.node import Node
+from coop.view import View
 from coop.members import MEMBER_TYPE, member_fields
 from coop.statements import KeyRecord
 from ledger import entries as E
@@ -42,6 +56,14 @@ def events(deliveries: list[tuple[dict[str, str], bytes]]) -> list[dict[str, Any
     return [json.loads(body) for _, body in deliveries]
 
 
+def first_receipts(deliveries: list[tuple[dict[str, str], bytes]]) -> list[dict[str, Any]]:
+    """Return each event once, in the order of its first arrival (as a receiver de-duplicating by event id sees them)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for event in events(deliveries):
+        seen.setdefault(event["id"], event)
+    return list(seen.values())
+
+
 def revenue(client: Client, pair: KeyPair, entry_id: str) -> None:
     """Record a revenue entry over HTTP."""
     fields = E.with_postings(E.REVENUE, {"id": entry_id, "client": "harbour-cafe", "amount": 5000, "currency": "EUR", "account": "bank"})
@@ -59,9 +81,14 @@ def wait_until(check: Any, timeout: float = 15.0) -> Any:
     raise AssertionError("timed out waiting")
 
 
+def wait_for_log(client: Client, app: KeyPair, done: Any) -> list[dict[str, Any]]:
+    """Poll the app's delivery log (signed by the app) until done(log) holds, and return the log."""
+    return wait_until(lambda: (lambda log: log if done(log) else None)(list(client.deliveries(app))))
+
+
 def test_each_event_arrives_once_signed_in_the_order_of_the_log(coop: Coop, client: Client, receiver: Receiver) -> None:
-    alice, bob = coop.keys["alice"], coop.keys["bob"]
-    client.register_app(alice, "board", "Notice board", new_key("board"), [], receiver.url, EVENTS)
+    alice, bob, board = coop.keys["alice"], coop.keys["bob"], new_key("board")
+    client.register_app(alice, "board", "Notice board", board, [], receiver.url, EVENTS)
     client.open_proposal(alice, "p-paint", "Paint the office", "Blue.", "majority", closes_in=600)
     client.vote(alice, "p-paint", "yes")
     client.vote(bob, "p-paint", "no")
@@ -75,20 +102,20 @@ def test_each_event_arrives_once_signed_in_the_order_of_the_log(coop: Coop, clie
     revenue(client, alice, "rev-cafe-1")
     revenue(client, alice, "rev-cafe-2")
 
-    got = events(receiver.wait_for(7))
-    time.sleep(0.3)  # anything delivered twice would have arrived by now
+    # Each delivery is recorded after its receiver answered: once all are, every attempt made has arrived.
+    log = wait_for_log(client, board, lambda log: len(log) == 7 and {d["status"] for d in log} == {"delivered"})
+    got = receiver_events(receiver)
 
-    assert [e["type"] for e in receiver_events(receiver)] == ["proposal.opened", "vote.cast", "vote.cast", "learner.joined",
-                                                              "request.posted", "ledger.entry_appended", "ledger.entry_appended"]
+    assert [e["type"] for e in got] == ["proposal.opened", "vote.cast", "vote.cast", "learner.joined",
+                                        "request.posted", "ledger.entry_appended", "ledger.entry_appended"]
     assert len({e["id"] for e in got}) == len(got)
     positions = log_positions(coop.home)
     assert [positions[e["commit"]] for e in got] == sorted(positions[e["commit"]] for e in got)
     assert [e["data"]["id"] for e in got if e["type"] == "ledger.entry_appended"] == ["rev-cafe-1", "rev-cafe-2"]
     for headers, body in receiver.received():
         assert client.verify_webhook(headers, body)["id"] == headers["Coop-Event-Id"]
-    log = list(client.items("/api/v1/apps/board/deliveries"))
     assert [d["event"]["id"] for d in log] == [e["id"] for e in got]
-    assert {d["status"] for d in log} == {"delivered"} and {d["attempts"] for d in log} == {1}
+    assert {d["attempts"] for d in log} == {1}
 
 
 def receiver_events(receiver: Receiver) -> list[dict[str, Any]]:
@@ -108,21 +135,20 @@ def test_a_tampered_stale_or_foreign_delivery_does_not_verify(change: str) -> No
 
 
 def test_a_receiver_that_was_down_gets_its_deliveries_in_order_when_back(coop: Coop, client: Client) -> None:
-    down = Receiver()
-    client.register_app(coop.keys["carol"], "ledger-mirror", "Ledger mirror", new_key("ledger-mirror"), [], down.url,
-                        ["ledger.entry_appended"])
+    down, mirror = Receiver(), new_key("ledger-mirror")
+    client.register_app(coop.keys["carol"], "ledger-mirror", "Ledger mirror", mirror, [], down.url, ["ledger.entry_appended"])
     for n in range(3):
         revenue(client, coop.keys["carol"], f"rev-mirror-{n}")
-    failing = wait_until(lambda: [d for d in client.items("/api/v1/apps/ledger-mirror/deliveries") if d["attempts"] >= 2])
-    assert failing[0]["status"] == "pending" and "ConnectionError" in failing[0]["last_error"]
+    failing = wait_for_log(client, mirror, lambda log: any(d["attempts"] >= 2 for d in log))
+    assert failing[0]["status"] == "pending" and "Connection" in failing[0]["last_error"]
 
     down.start()
     try:
-        got = events(down.wait_for(3))
+        wait_for_log(client, mirror, lambda log: len(log) == 3 and {d["status"] for d in log} == {"delivered"})
     finally:
         down.stop()
 
-    assert [e["data"]["id"] for e in got] == ["rev-mirror-0", "rev-mirror-1", "rev-mirror-2"]
+    assert [e["data"]["id"] for e in first_receipts(down.received())] == ["rev-mirror-0", "rev-mirror-1", "rev-mirror-2"]
 
 
 @pytest.fixture
@@ -137,11 +163,11 @@ def lone(tmp_path: Path) -> Iterator[tuple[Server, dict[str, KeyPair]]]:
 
 def test_a_restart_of_the_server_loses_no_delivery(lone: tuple[Server, dict[str, KeyPair]]) -> None:
     server, keys = lone
-    down = Receiver()
+    down, mirror = Receiver(), new_key("mirror")
     client = Client(server.start().url)
-    client.register_app(keys["alice"], "mirror", "Mirror", new_key("mirror"), [], down.url, ["ledger.entry_appended"])
+    client.register_app(keys["alice"], "mirror", "Mirror", mirror, [], down.url, ["ledger.entry_appended"])
     revenue(client, keys["alice"], "rev-before-restart")
-    wait_until(lambda: [d for d in client.items("/api/v1/apps/mirror/deliveries") if d["attempts"] >= 1])
+    wait_for_log(client, mirror, lambda log: any(d["attempts"] >= 1 for d in log))
     server.stop()
     node = open_node({"home": str(server.home)}, PASSPHRASE)  # written while no server runs, as the CLI would
     node.write(E.REVENUE, E.with_postings(E.REVENUE, {"id": "rev-while-down", "client": "harbour-cafe", "amount": 700,
@@ -151,10 +177,357 @@ def test_a_restart_of_the_server_loses_no_delivery(lone: tuple[Server, dict[str,
     server.start()
     down.start()
     try:
-        down.wait_for(2)
+        wait_for_log(client, mirror, lambda log: len(log) == 2 and {d["status"] for d in log} == {"delivered"})
         revenue(client, keys["alice"], "rev-after-restart")
-        got = events(down.wait_for(3))
+        wait_for_log(client, mirror, lambda log: len(log) == 3 and {d["status"] for d in log} == {"delivered"})
     finally:
         down.stop()
 
-    assert [e["data"]["id"] for e in got] == ["rev-before-restart", "rev-while-down", "rev-after-restart"]
+    assert [e["data"]["id"] for e in first_receipts(down.received())] == ["rev-before-restart", "rev-while-down", "rev-after-restart"]
+
+
+# -- the webhook URL is the node's secret ------------------------------------------------------
+
+SECRET = "tok-5d1e0c2a9b"
+
+
+def every_blob_and_message(repo: pygit2.Repository) -> Iterator[bytes]:
+    """Yield every commit message and every blob of every commit reachable from any reference."""
+    seen: set[str] = set()
+    for ref in repo.references:
+        target = repo.references[ref].peel(pygit2.Commit)
+        for commit in repo.walk(target.id):
+            yield commit.raw_message
+            pending = [commit.tree]
+            while pending:
+                tree = pending.pop()
+                for entry in tree:
+                    if str(entry.id) in seen:
+                        continue
+                    seen.add(str(entry.id))
+                    obj = repo[entry.id]
+                    if isinstance(obj, pygit2.Tree):
+                        pending.append(obj)
+                    else:
+                        yield obj.data
+
+
+def test_a_webhook_url_is_in_no_file_of_a_clone_and_in_no_api_answer(coop: Coop, client: Client, receiver: Receiver,
+                                                                       tmp_path: Path) -> None:
+    hook, url = new_key("secret-hook"), f"{receiver.url}?token={SECRET}"
+    client.register_app(coop.keys["bob"], "secret-hook", "Secret hook", hook, [], url, ["ledger.entry_appended"])
+    revenue(client, coop.keys["bob"], "rev-secret-1")
+    log = wait_for_log(client, hook, lambda log: [d["status"] for d in log] == ["delivered"])
+    clone = tmp_path / "clone.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", f"{coop.url}/git/", str(clone)], check=True, capture_output=True)
+
+    answers = [requests.get(coop.url + path, timeout=10).content for path in (
+        "/api/v1", "/api/v1/apps", "/api/v1/apps/secret-hook", f"/api/v1/statements/{app_path('secret-hook')}")]
+    answers.append(json.dumps(log).encode())
+    answers.append(json.dumps(client.set_webhook(hook, url)).encode())
+
+    assert [blob for blob in every_blob_and_message(pygit2.Repository(str(clone))) if SECRET.encode() in blob] == []
+    assert [answer for answer in answers if SECRET.encode() in answer] == []
+    assert [h.get("Host") for h, _ in receiver.received()] == [f"127.0.0.1:{receiver.port}"]
+
+
+def test_an_app_record_that_names_a_webhook_url_is_refused(coop: Coop, client: Client) -> None:
+    key = new_key("loud-hook")
+    fields = {**app_fields("loud-hook", "Loud hook", "bob", [KeyRecord(key.public)], [], ["vote.cast"]),
+              "webhook": f"https://hooks.example/in?token={SECRET}"}
+    head = client.get("/api/v1")["head"]
+
+    with pytest.raises(ApiError) as refused:
+        client.submit(coop.keys["bob"], APP_TYPE, fields, "/api/v1/apps")
+
+    assert refused.value.status == 400 and "PUT /api/v1/apps/loud-hook/webhook" in refused.value.reason
+    assert client.get("/api/v1")["head"] == head
+
+
+@pytest.fixture(scope="module")
+def private_app(coop: Coop) -> KeyPair:
+    """Register an app owned by carol (no webhook yet) and return its key."""
+    key = new_key("private-log")
+    coop.client().register_app(coop.keys["carol"], "private-log", "Private log", key, [])
+    return key
+
+
+@pytest.mark.parametrize("signer", ["nobody", "its owner", "stale", "replayed", "for another query", "for another node"])
+def test_the_delivery_log_and_the_webhook_url_are_the_apps_alone(coop: Coop, client: Client, private_app: KeyPair,
+                                                                  signer: str) -> None:
+    target, put = "/api/v1/apps/private-log/deliveries", "/api/v1/apps/private-log/webhook"
+    origin, node = client.origin, client.node_name
+    header = {
+        "nobody": lambda: None,
+        "its owner": lambda: signing.sign_request(coop.keys["carol"], origin, node, "GET", target),
+        "stale": lambda: signing.sign_request(private_app, origin, node, "GET", target, timestamp=int(time.time()) - 600),
+        "replayed": lambda: signing.sign_request(private_app, origin, node, "GET", target),
+        "for another query": lambda: signing.sign_request(private_app, origin, node, "GET", target + "?limit=1"),
+        "for another node": lambda: signing.sign_request(private_app, origin, "elsewhere", "GET", target),
+    }[signer]()
+    headers = {signing.REQUEST_HEADER: header} if header else {}
+    if signer == "replayed":
+        assert requests.get(coop.url + target, headers=headers, timeout=10).status_code == 200
+
+    answers = [requests.get(coop.url + target, headers=headers, timeout=10),
+               requests.put(coop.url + put, data=canonical.encode({"url": "https://hooks.example/stolen"}), headers=headers, timeout=10)]
+
+    assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [(401, "bad_signature")] * 2
+    assert WebhookUrls(coop.home).url("private-log", None) is None
+
+
+def test_a_webhook_url_set_by_an_older_request_does_not_undo_a_newer_one(coop: Coop, client: Client, private_app: KeyPair) -> None:
+    client.set_webhook(private_app, "https://hooks.example/new")
+    put = "/api/v1/apps/private-log/webhook"
+    body = canonical.encode({"url": "https://hooks.example/old"})
+    older = signing.sign_request(private_app, client.origin, client.node_name, "PUT", put, body, timestamp=int(time.time()) - 60)
+
+    answer = requests.put(coop.url + put, data=body, headers={signing.REQUEST_HEADER: older}, timeout=10)
+
+    assert answer.status_code == 409
+    assert WebhookUrls(coop.home).url("private-log", None) == "https://hooks.example/new"
+    client.set_webhook(private_app, None)
+
+
+def commit_as_an_older_node(node: Node, author: str, fields: dict[str, Any]) -> None:
+    """Commit an app record as a node from before webhook URLs left the record would have: checked as history is."""
+    view = node.view()
+    body = statements.make_body(APP_TYPE, view.origin, author, view.last_seq(author) + 1, fields)
+    raw = statements.sign(body, [node.identity(author)])
+    path = app_path(fields["id"])
+
+    def prepare(snapshot: Any) -> dict[str, bytes | None]:
+        staged = View(snapshot)
+        replay.replay(node.registry, staged, path, raw)
+        return staged.pending
+
+    node.store.commit(prepare, f"{APP_TYPE} by {author}\n\n{replay.trailer([path])}\n", node.commit_signer())
+
+
+def test_an_older_record_that_names_a_url_still_verifies_and_is_delivered_to_but_never_shown(
+        lone: tuple[Server, dict[str, KeyPair]], receiver: Receiver) -> None:
+    server, keys = lone
+    node = open_node({"home": str(server.home)}, PASSPHRASE)
+    url = f"{receiver.url}?token={SECRET}"
+    commit_as_an_older_node(node, "alice", {**app_fields("old-hook", "Old hook", "alice", [KeyRecord(new_key("old-hook").public)], [],
+                                                         ["ledger.entry_appended"]), "webhook": url})
+    assert audit.verify_repository(node.store, node.registry)
+    node.index.db.close()
+    client = Client(server.start().url)
+
+    revenue(client, keys["alice"], "rev-old-hook")
+    receiver.wait_for(1)
+
+    assert [e["data"]["id"] for e in first_receipts(receiver.received())] == ["rev-old-hook"]
+    assert SECRET not in requests.get(server.url + "/api/v1/apps/old-hook", timeout=10).text
+    assert SECRET not in requests.get(server.url + "/api/v1/apps", timeout=10).text
+
+
+# -- delivering: deadlines, shares of the workers, the checked address, one attempt at a time -----
+
+class Clock:
+    """The outbox's clock, moved by the test instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward."""
+        self.now += seconds
+
+
+class Trickler:
+    """A receiver on raw sockets that reads a request, then answers one header line at a time until released."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.release = threading.Event()
+        self.requests = 0
+        self.cut = 0  # answers the node hung up on
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        """Return the URL apps subscribe with."""
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            with self._lock:
+                self.requests += 1
+            try:
+                conn.sendall(b"HTTP/1.1 204 No Content\r\n")
+                while not self.release.wait(0.02):
+                    conn.sendall(b"X-Still-Thinking: yes\r\n")
+                conn.sendall(b"Content-Length: 0\r\n\r\n")
+            except OSError:
+                with self._lock:
+                    self.cut += 1
+
+    def close(self) -> None:
+        """Let every answer finish and stop listening."""
+        self.release.set()
+        self.listener.close()
+
+
+@pytest.fixture
+def local(tmp_path: Path) -> Iterator[Node]:
+    """Return an opened node of its own, with its node key, for dispatchers run in the test's process."""
+    home = tmp_path / "node"
+    make_node(home)
+    node = open_node({"home": str(home)}, PASSPHRASE)
+    yield node
+    node.index.db.close()
+
+
+def dispatcher(node: Node, outbox: Outbox | None = None, resolver: Any = None, **settings: Any) -> Dispatcher:
+    """Return a dispatcher of the node with the given server settings (private addresses allowed)."""
+    chosen = api_settings.load(node.home, {"webhook_allow_private": True, "webhook_backoff": 1.0, **settings}, environ={})
+    made = outbox or open_outbox(node.home)
+    return Dispatcher(node, made, chosen, resolver or system_resolver)
+
+
+def add_app(node: Node, app_id: str, owner: str, url: str, outbox: Outbox) -> None:
+    """Register an app subscribed to ledger entries, with its webhook URL set on the node."""
+    node.write(APP_TYPE, app_fields(app_id, app_id, owner, [KeyRecord(new_key(app_id).public)], [], ["ledger.entry_appended"]), owner)
+    outbox.urls.set(app_id, url, int(time.time()))
+
+
+def write_revenue(node: Node, entry_id: str) -> None:
+    """Append a revenue entry to the log, as the CLI would."""
+    node.write(E.REVENUE, E.with_postings(E.REVENUE, {"id": entry_id, "client": "harbour-cafe", "amount": 100, "currency": "EUR",
+                                                      "account": "bank"}), "alice")
+
+
+def test_a_fast_receiver_gets_its_deliveries_while_one_owners_slow_receivers_trickle(local: Node, receiver: Receiver) -> None:
+    outbox = open_outbox(local.home)
+    outbox.scan(local.store)
+    slow = [Trickler() for _ in range(4)]
+    for n, trickler in enumerate(slow):
+        add_app(local, f"slow-{n}", "bob", trickler.url, outbox)
+    add_app(local, "fast", "alice", receiver.url, outbox)
+    for n in range(3):
+        write_revenue(local, f"rev-fast-{n}")
+    worker = dispatcher(local, outbox, webhook_workers=4, webhook_per_owner=2, webhook_timeout=120)
+    worker.start()
+    try:
+        got = receiver.wait_for(3)
+        in_flight = sum(t.requests for t in slow)
+        delivered_slow = [d for n in range(4) for d in outbox.deliveries(f"slow-{n}", DELIVERED)]
+    finally:
+        for trickler in slow:
+            trickler.close()
+        worker.stop()
+
+    assert [e["data"]["id"] for e in first_receipts(got)] == ["rev-fast-0", "rev-fast-1", "rev-fast-2"]
+    assert in_flight == 2 and delivered_slow == []
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(local: Node) -> None:
+    outbox = open_outbox(local.home)
+    outbox.scan(local.store)
+    slow = Trickler()
+    add_app(local, "slow", "bob", slow.url, outbox)
+    write_revenue(local, "rev-slow")
+    outbox.scan(local.store)
+    try:
+        dispatcher(local, outbox, webhook_timeout=0.3).deliver_next("slow")
+        wait_until(lambda: slow.cut)
+    finally:
+        slow.close()
+
+    [attempt] = outbox.deliveries("slow")
+    assert attempt.status == PENDING and attempt.attempts == 1
+    assert attempt.last_error is not None and "did not answer within 0.3 s" in attempt.last_error
+
+
+def test_each_attempt_resolves_the_host_once_and_connects_to_the_address_it_checked(local: Node) -> None:
+    checked = Receiver().start()  # nothing listens on 127.0.0.2, where a second lookup would lead
+    lookups: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return ["127.0.0.1"] if len(lookups) == 1 else ["127.0.0.2"]
+
+    outbox = open_outbox(local.home)
+    outbox.scan(local.store)
+    add_app(local, "pinned", "bob", f"http://hooks.example:{checked.port}/hook", outbox)
+    write_revenue(local, "rev-pinned")
+    outbox.scan(local.store)
+    try:
+        dispatcher(local, outbox, resolver=rebinding).deliver_next("pinned")
+    finally:
+        checked.stop()
+
+    assert lookups == ["hooks.example"]
+    assert [h["Host"] for h, _ in checked.received()] == [f"hooks.example:{checked.port}"]
+    assert [d.status for d in outbox.deliveries("pinned")] == [DELIVERED]
+
+
+def test_a_host_that_resolves_to_a_private_address_is_not_connected_to(local: Node) -> None:
+    lookups: list[str] = []
+
+    def private(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return ["10.1.2.3"]
+
+    outbox = open_outbox(local.home)
+    outbox.scan(local.store)
+    add_app(local, "inward", "bob", "https://hooks.example/hook", outbox)
+    write_revenue(local, "rev-inward")
+    outbox.scan(local.store)
+
+    dispatcher(local, outbox, resolver=private, webhook_allow_private=False).deliver_next("inward")
+
+    [attempt] = outbox.deliveries("inward")
+    assert lookups == ["hooks.example"] and attempt.attempts == 1 and attempt.last_code is None
+    assert attempt.last_error is not None and "10.1.2.3, which is not a public address" in attempt.last_error
+
+
+def test_a_delivery_is_sent_only_while_it_is_the_apps_pending_head(local: Node, receiver: Receiver) -> None:
+    outbox = open_outbox(local.home)
+    outbox.scan(local.store)
+    add_app(local, "once", "bob", receiver.url, outbox)
+    write_revenue(local, "rev-once-0")
+    write_revenue(local, "rev-once-1")
+    outbox.scan(local.store)
+    [looked] = outbox.heads()  # what the dispatcher saw before the worker in flight finished
+    outbox.delivered(looked, 204)
+
+    dispatcher(local, outbox).deliver_next("once")
+
+    assert [e["data"]["id"] for e in events(receiver.received())] == ["rev-once-1"]
+
+
+def test_a_failed_delivery_is_retried_only_once_its_backoff_has_passed_on_the_nodes_clock(local: Node) -> None:
+    clock, down = Clock(), Receiver()
+    outbox = Outbox(local.home / "outbox.sqlite", WebhookUrls(local.home), clock)
+    outbox.scan(local.store)
+    add_app(local, "later", "bob", down.url, outbox)
+    write_revenue(local, "rev-later")
+    outbox.scan(local.store)
+    worker = dispatcher(local, outbox, webhook_backoff=30.0)
+
+    worker.deliver_next("later")
+    worker.deliver_next("later")
+    first = outbox.deliveries("later")[0].attempts
+    clock.advance(40)
+    worker.deliver_next("later")
+
+    assert (first, outbox.deliveries("later")[0].attempts) == (1, 2)

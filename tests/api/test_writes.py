@@ -174,7 +174,7 @@ def test_an_app_posting_outside_its_scopes_is_refused_403(coop: Coop, client: Cl
 
 def test_an_app_may_not_widen_its_own_scopes_403(coop: Coop, client: Client, app_key: KeyPair) -> None:
     record = client.get("/api/v1/apps/intake-app")
-    fields = {**{k: record[k] for k in ("id", "name", "owner", "keys", "webhook", "events")}, "scopes": ["coop.client/v1", "coop.project/v1"]}
+    fields = {**{k: record[k] for k in ("id", "name", "owner", "keys", "events")}, "webhook": None, "scopes": ["coop.client/v1", "coop.project/v1"]}
 
     error = refused(coop, client, client.sign(app_key, "coop.app/v1", fields), "/api/v1/apps")
 
