@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
 import pygit2
 import pytest
 import requests
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from api import settings as api_settings
 from api import signing
@@ -28,7 +32,7 @@ from api.webhook_urls import WebhookUrls
 from api_harness import PASSPHRASE, Coop, Receiver, Server, make_node
 from coop import audit, canonical, replay, statements
 from coop.apps import APP_TYPE, EVENTS, app_fields, app_path
-from coop.errors import BadSignature
+from coop.errors import BadInput, BadSignature
 from coop.keys import KeyPair
 from coop.node import Node
 from coop.view import View
@@ -64,10 +68,14 @@ def first_receipts(deliveries: list[tuple[dict[str, str], bytes]]) -> list[dict[
     return list(seen.values())
 
 
+def revenue_fields(entry_id: str) -> dict[str, Any]:
+    """Return the fields of a revenue entry."""
+    return E.with_postings(E.REVENUE, {"id": entry_id, "client": "harbour-cafe", "amount": 5000, "currency": "EUR", "account": "bank"})
+
+
 def revenue(client: Client, pair: KeyPair, entry_id: str) -> None:
     """Record a revenue entry over HTTP."""
-    fields = E.with_postings(E.REVENUE, {"id": entry_id, "client": "harbour-cafe", "amount": 5000, "currency": "EUR", "account": "bank"})
-    client.submit(pair, E.REVENUE, fields, "/api/v1/ledger/entries")
+    client.submit(pair, E.REVENUE, revenue_fields(entry_id), "/api/v1/ledger/entries")
 
 
 def wait_until(check: Any, timeout: float = 15.0) -> Any:
@@ -170,8 +178,7 @@ def test_a_restart_of_the_server_loses_no_delivery(lone: tuple[Server, dict[str,
     wait_for_log(client, mirror, lambda log: any(d["attempts"] >= 1 for d in log))
     server.stop()
     node = open_node({"home": str(server.home)}, PASSPHRASE)  # written while no server runs, as the CLI would
-    node.write(E.REVENUE, E.with_postings(E.REVENUE, {"id": "rev-while-down", "client": "harbour-cafe", "amount": 700,
-                                                      "currency": "EUR", "account": "bank"}), "alice")
+    node.write(E.REVENUE, revenue_fields("rev-while-down"), "alice")
     node.index.db.close()
 
     server.start()
@@ -242,6 +249,26 @@ def test_an_app_record_that_names_a_webhook_url_is_refused(coop: Coop, client: C
 
     assert refused.value.status == 400 and "PUT /api/v1/apps/loud-hook/webhook" in refused.value.reason
     assert client.get("/api/v1")["head"] == head
+
+
+REQUEST = {"origin": "coop.example/test", "node": "node", "method": "GET", "target": "/api/v1/apps/a/deliveries", "body": b""}
+
+
+@given(part=st.sampled_from(sorted(REQUEST)), other=st.text(min_size=1, max_size=12))
+def test_a_signed_request_verifies_only_as_it_was_signed(part: str, other: str) -> None:
+    app = KeyPair("a", bytes(32))
+    header = signing.sign_request(app, **REQUEST)  # type: ignore[arg-type]
+    changed = {**REQUEST, part: other.encode() if part == "body" else other}
+    assume(changed[part] != REQUEST[part] and (part != "method" or other.upper() != REQUEST["method"]))
+
+    with pytest.raises(BadSignature):
+        signing.verify_request(header, keys=[app.public], whose="app 'a'", nonces=signing.Nonces(), **changed)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("workers", "per_owner"), [(4, 4), (4, 0), (1, 1)], ids=["all-workers", "none", "one-worker"])
+def test_a_share_per_owner_that_could_hold_every_worker_or_none_is_refused(tmp_path: Path, workers: int, per_owner: int) -> None:
+    with pytest.raises(BadInput, match="webhook_per_owner"):
+        api_settings.load(tmp_path, {"webhook_workers": workers, "webhook_per_owner": per_owner}, environ={})
 
 
 @pytest.fixture(scope="module")
@@ -368,7 +395,10 @@ class Trickler:
         with conn:
             data = b""
             while b"\r\n\r\n" not in data:
-                data += conn.recv(65536)
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
             with self._lock:
                 self.requests += 1
             try:
@@ -411,8 +441,18 @@ def add_app(node: Node, app_id: str, owner: str, url: str, outbox: Outbox) -> No
 
 def write_revenue(node: Node, entry_id: str) -> None:
     """Append a revenue entry to the log, as the CLI would."""
-    node.write(E.REVENUE, E.with_postings(E.REVENUE, {"id": entry_id, "client": "harbour-cafe", "amount": 100, "currency": "EUR",
-                                                      "account": "bank"}), "alice")
+    node.write(E.REVENUE, revenue_fields(entry_id), "alice")
+
+
+def pending(node: Node, app_id: str, url: str, entries: int = 1, outbox: Outbox | None = None) -> Outbox:
+    """Return an outbox holding deliveries of revenue entries to a new app of bob's whose webhook is `url`."""
+    chosen = outbox or open_outbox(node.home)
+    chosen.scan(node.store)
+    add_app(node, app_id, "bob", url, chosen)
+    for n in range(entries):
+        write_revenue(node, f"rev-{app_id}-{n}")
+    chosen.scan(node.store)
+    return chosen
 
 
 def test_a_fast_receiver_gets_its_deliveries_while_one_owners_slow_receivers_trickle(local: Node, receiver: Receiver) -> None:
@@ -428,7 +468,7 @@ def test_a_fast_receiver_gets_its_deliveries_while_one_owners_slow_receivers_tri
     worker.start()
     try:
         got = receiver.wait_for(3)
-        in_flight = sum(t.requests for t in slow)
+        in_flight = wait_until(lambda: sum(t.requests for t in slow) >= 2 and sum(t.requests for t in slow))
         delivered_slow = [d for n in range(4) for d in outbox.deliveries(f"slow-{n}", DELIVERED)]
     finally:
         for trickler in slow:
@@ -440,12 +480,8 @@ def test_a_fast_receiver_gets_its_deliveries_while_one_owners_slow_receivers_tri
 
 
 def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(local: Node) -> None:
-    outbox = open_outbox(local.home)
-    outbox.scan(local.store)
     slow = Trickler()
-    add_app(local, "slow", "bob", slow.url, outbox)
-    write_revenue(local, "rev-slow")
-    outbox.scan(local.store)
+    outbox = pending(local, "slow", slow.url)
     try:
         dispatcher(local, outbox, webhook_timeout=0.3).deliver_next("slow")
         wait_until(lambda: slow.cut)
@@ -465,11 +501,7 @@ def test_each_attempt_resolves_the_host_once_and_connects_to_the_address_it_chec
         lookups.append(host)
         return ["127.0.0.1"] if len(lookups) == 1 else ["127.0.0.2"]
 
-    outbox = open_outbox(local.home)
-    outbox.scan(local.store)
-    add_app(local, "pinned", "bob", f"http://hooks.example:{checked.port}/hook", outbox)
-    write_revenue(local, "rev-pinned")
-    outbox.scan(local.store)
+    outbox = pending(local, "pinned", f"http://hooks.example:{checked.port}/hook")
     try:
         dispatcher(local, outbox, resolver=rebinding).deliver_next("pinned")
     finally:
@@ -480,6 +512,48 @@ def test_each_attempt_resolves_the_host_once_and_connects_to_the_address_it_chec
     assert [d.status for d in outbox.deliveries("pinned")] == [DELIVERED]
 
 
+def test_an_https_receiver_is_reached_at_the_checked_address_under_its_name(local: Node, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+                    "-subj", "/CN=hooks.example", "-addext", "subjectAltName=DNS:hooks.example",
+                    "-addext", "basicConstraints=critical,CA:TRUE"], check=True, capture_output=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the node trusts this receiver's certificate, as it would a public CA's
+    seen: list[tuple[str | None, str | None]] = []
+    names: list[str | None] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen.append((names[-1] if names else None, self.headers.get("Host")))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, fmt: str, *args: object) -> None:
+            return
+
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+
+    def remember(sock: ssl.SSLObject, name: str | None, context: ssl.SSLContext) -> None:
+        names.append(name)
+
+    tls.sni_callback = remember  # type: ignore[assignment]
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    outbox = pending(local, "tls-hook", f"https://hooks.example:{port}/hook")
+    try:
+        dispatcher(local, outbox, resolver=lambda host, port: ["127.0.0.1"]).deliver_next("tls-hook")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert seen == [("hooks.example", f"hooks.example:{port}")]
+    assert [d.status for d in outbox.deliveries("tls-hook")] == [DELIVERED]
+
+
 def test_a_host_that_resolves_to_a_private_address_is_not_connected_to(local: Node) -> None:
     lookups: list[str] = []
 
@@ -487,11 +561,7 @@ def test_a_host_that_resolves_to_a_private_address_is_not_connected_to(local: No
         lookups.append(host)
         return ["10.1.2.3"]
 
-    outbox = open_outbox(local.home)
-    outbox.scan(local.store)
-    add_app(local, "inward", "bob", "https://hooks.example/hook", outbox)
-    write_revenue(local, "rev-inward")
-    outbox.scan(local.store)
+    outbox = pending(local, "inward", "https://hooks.example/hook")
 
     dispatcher(local, outbox, resolver=private, webhook_allow_private=False).deliver_next("inward")
 
@@ -501,12 +571,7 @@ def test_a_host_that_resolves_to_a_private_address_is_not_connected_to(local: No
 
 
 def test_a_delivery_is_sent_only_while_it_is_the_apps_pending_head(local: Node, receiver: Receiver) -> None:
-    outbox = open_outbox(local.home)
-    outbox.scan(local.store)
-    add_app(local, "once", "bob", receiver.url, outbox)
-    write_revenue(local, "rev-once-0")
-    write_revenue(local, "rev-once-1")
-    outbox.scan(local.store)
+    outbox = pending(local, "once", receiver.url, entries=2)
     [looked] = outbox.heads()  # what the dispatcher saw before the worker in flight finished
     outbox.delivered(looked, 204)
 
@@ -517,11 +582,7 @@ def test_a_delivery_is_sent_only_while_it_is_the_apps_pending_head(local: Node, 
 
 def test_a_failed_delivery_is_retried_only_once_its_backoff_has_passed_on_the_nodes_clock(local: Node) -> None:
     clock, down = Clock(), Receiver()
-    outbox = Outbox(local.home / "outbox.sqlite", WebhookUrls(local.home), clock)
-    outbox.scan(local.store)
-    add_app(local, "later", "bob", down.url, outbox)
-    write_revenue(local, "rev-later")
-    outbox.scan(local.store)
+    outbox = pending(local, "later", down.url, outbox=Outbox(local.home / "outbox.sqlite", WebhookUrls(local.home), clock))
     worker = dispatcher(local, outbox, webhook_backoff=30.0)
 
     worker.deliver_next("later")
