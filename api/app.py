@@ -23,7 +23,7 @@ from coop.node import REPO_DIR, Node
 BLUEPRINTS = (root.bp, members.bp, governance.bp, ledger.bp, tiles.bp, statements.bp, apps.bp, projects.bp, witness.bp, pages.bp)
 READS = ("GET", "HEAD", "OPTIONS")
 EXPOSED = "ETag, Link, Location, Retry-After"
-ALLOWED_HEADERS = "Content-Type, If-None-Match"
+ALLOWED_HEADERS = "Content-Type, If-None-Match, Coop-Request-Signature"
 
 
 def create_app(node: Node, settings: ApiSettings | None = None) -> Flask:
@@ -79,7 +79,7 @@ def init_headers(app: Flask, settings: ApiSettings) -> None:
             response.headers["Access-Control-Allow-Origin"] = "*" if "*" in origins else origin
             response.headers["Access-Control-Expose-Headers"] = EXPOSED
             if request.method == "OPTIONS":
-                response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+                response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, PUT, OPTIONS"
                 response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
                 response.headers["Access-Control-Max-Age"] = "600"
         if "*" not in origins:
