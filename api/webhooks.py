@@ -2,12 +2,14 @@
 
 Events are derived from the commits themselves (api/events.py), commit after
 commit along the branch, so they come in the order of the record whatever wrote
-it: this server, the CLI or another process. Each event goes to the apps whose record, at that commit, subscribes to
-it and that have a webhook URL on this node (api/webhook_urls.py). Events and deliveries wait in `<home>/outbox.sqlite`, apart from the index,
-so an index rebuild or a restart loses none. A background thread delivers them,
-one app's events strictly in order, retrying with exponential backoff; each
-request is signed with the node's key (see api/signing.py) and made to the
-address that was checked, within one deadline (api/webhook_http.py).
+it: this server, the CLI or another process. Each event goes to the apps whose
+record, at that commit, subscribes to it and that have a webhook URL on this
+node (api/webhook_urls.py). Events and deliveries wait in `<home>/outbox.sqlite`,
+apart from the index, so an index rebuild or a restart loses none. A background
+thread delivers them, one app's events strictly in order, retrying with
+exponential backoff; each request is signed with the node's key (see
+api/signing.py) and made to the address that was checked, within one deadline
+(api/webhook_http.py).
 """
 from __future__ import annotations
 
