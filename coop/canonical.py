@@ -12,11 +12,11 @@ from typing import Any
 
 import rfc8785
 
+from coop.digits import MAX_SAFE_INT, json_int
 from coop.errors import BadInput, TooLarge
 
 MAX_BYTES = 64 * 1024
 MAX_DEPTH = 32
-MAX_SAFE_INT = 2**53 - 1
 
 JSONValue = Any
 
@@ -62,6 +62,7 @@ def decode(data: bytes, *, max_bytes: int = MAX_BYTES) -> JSONValue:
         value = json.loads(
             text,
             object_pairs_hook=_refuse_duplicates,
+            parse_int=json_int,
             parse_float=_refuse_float,
             parse_constant=_refuse_constant,
         )
@@ -104,7 +105,7 @@ def _check_value(value: JSONValue, depth: int) -> None:
         return
     if isinstance(value, int):
         if abs(value) > MAX_SAFE_INT:
-            raise BadInput(f"integer {value} is beyond 2^53-1")
+            raise BadInput(f"integer of {value.bit_length()} bits is beyond 2^53-1")
         return
     if isinstance(value, float):
         raise BadInput(f"floats are not allowed ({value!r}); money is integer minor units")

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from coop.digits import parse_whole
 from coop.errors import BadInput, BadSignature, IntegrityError, Invalid, TooLarge
 from coop.keys import KeyPair, PublicKey, b64, unb64
 from ledger.merkle import (
@@ -34,7 +35,6 @@ MAX_TIMESTAMP = 2**63 - 1
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 
 _DASH = "\u2014 "
-_DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
 _HEX_KEY_ID = re.compile(r"[0-9a-f]{8}")
 _ED25519_KEY_SIZE = 32
 
@@ -58,13 +58,6 @@ def _check_sig_type(sig_type: object) -> None:
     """Refuse signature types other than Ed25519 note signatures and Ed25519 cosignatures."""
     if sig_type not in (ED25519, COSIGNATURE):
         raise BadInput(f"signature type {sig_type!r} is not supported; use 0x01 (notes) or 0x04 (cosignatures)")
-
-
-def _parse_decimal(text: str, what: str, limit: int) -> int:
-    """Parse ASCII decimal with no leading zeros and no sign, up to limit."""
-    if not _DECIMAL.fullmatch(text) or int(text) > limit:
-        raise BadInput(f"{what} {text!r} must be a decimal number without leading zeros, at most {limit}")
-    return int(text)
 
 
 def key_id(name: str, sig_type: int, public: bytes) -> bytes:
@@ -273,7 +266,7 @@ class Checkpoint:
         lines = text.split("\n")
         if len(lines) < 4 or lines[-1] != "":
             raise BadInput("a checkpoint is at least three lines (origin, size, root), each ending in a newline")
-        size = _parse_decimal(lines[1], "tree size", MAX_TREE_SIZE)
+        size = parse_whole(lines[1], "tree size", 0, MAX_TREE_SIZE)
         return cls(lines[0], size, unb64(lines[2], "root hash", HASH_SIZE), tuple(lines[3:-1]))
 
     def to_text(self) -> str:
@@ -387,7 +380,7 @@ class TlogProof:
         extra = unb64(lines.pop(1).removeprefix("extra "), "extra data") if lines[1].startswith("extra ") else None
         if len(lines) < 2 or not lines[1].startswith("index "):
             raise BadInput("a tlog proof names its leaf on an 'index <N>' line")
-        index = _parse_decimal(lines[1].removeprefix("index "), "leaf index", MAX_TREE_SIZE)
+        index = parse_whole(lines[1].removeprefix("index "), "leaf index", 0, MAX_TREE_SIZE)
         if len(lines) - 2 > MAX_PROOF_HASHES:
             raise TooLarge(f"an inclusion proof is at most {MAX_PROOF_HASHES} hashes")
         hashes = tuple(unb64(line, "proof hash", HASH_SIZE) for line in lines[2:])

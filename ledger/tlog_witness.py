@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from coop.digits import parse_whole
 from coop.errors import BadInput, BadSignature, Conflict, Forbidden, Invalid, NotFound
 from coop.keys import unb64
 from ledger.merkle import EMPTY_ROOT, HASH_SIZE, MAX_TREE_SIZE, Hash, verify_consistency
@@ -53,12 +54,10 @@ class AddCheckpoint:
         lines = head.decode("ascii", errors="replace").split("\n")
         if not lines[0].startswith("old "):
             raise BadInput("an add-checkpoint body starts with 'old <size>'")
-        number = lines[0].removeprefix("old ")
-        if not number.isascii() or not number.isdigit() or (number != "0" and number.startswith("0")) or int(number) > MAX_TREE_SIZE:
-            raise BadInput(f"old size {number!r} must be a decimal number without leading zeros")
+        old = parse_whole(lines[0].removeprefix("old "), "old size", 0, MAX_TREE_SIZE)
         if len(lines) - 1 > MAX_PROOF_LINES:
             raise BadInput(f"a consistency proof has at most {MAX_PROOF_LINES} hashes, got {len(lines) - 1}")
-        return cls(int(number), tuple(unb64(line, "proof hash", HASH_SIZE) for line in lines[1:]), checkpoint)
+        return cls(old, tuple(unb64(line, "proof hash", HASH_SIZE) for line in lines[1:]), checkpoint)
 
 
 @dataclass(frozen=True)
