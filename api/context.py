@@ -8,6 +8,7 @@ import click
 from tqdm import tqdm
 
 from api.node import open_node
+from coop.digits import parse_whole
 from coop.errors import BadInput
 from coop.ids import check_id
 from coop.node import Node
@@ -43,8 +44,8 @@ def parse_shares(text: str) -> dict[str, int]:
     """Parse `alice:6000,bob:4000` (handles and basis points) as the team options take it."""
     shares: dict[str, int] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
-        handle, _, bp = part.partition(":")
-        if not bp.isdigit():
+        handle, colon, bp = part.partition(":")
+        if not colon:
             raise BadInput(f"{part!r} must be HANDLE:BASIS_POINTS, e.g. alice:6000")
-        shares[check_id(handle, "team member")] = int(bp)
+        shares[check_id(handle, "team member")] = parse_whole(bp, f"basis points of {handle!r}")
     return shares

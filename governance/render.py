@@ -29,6 +29,7 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 
+from coop.digits import parse_whole
 from coop.errors import BadInput, TooLarge
 
 MAX_MARKDOWN_BYTES = 64 * 1024
@@ -158,7 +159,7 @@ class _TextWriter(HTMLParser):
         elif tag in ("ul", "ol"):
             self._flush()
             start = attributes.get("start") or "1"
-            self.lists.append(_List(self.indent, (int(start) if start.isdigit() else 1) if tag == "ol" else None))
+            self.lists.append(_List(self.indent, _list_start(start) if tag == "ol" else None))
         elif tag == "li" and self.lists:
             self._flush()
             current = self.lists[-1]
@@ -238,3 +239,11 @@ class _TextWriter(HTMLParser):
         self._flush()
         if not self.lists:
             self._blank()
+
+
+def _list_start(text: str) -> int:
+    """Return where an ordered list's numbering starts: 1 unless its start attribute is a sane whole number."""
+    try:
+        return parse_whole(text, "list start")
+    except BadInput:
+        return 1

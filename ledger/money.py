@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coop.digits import parse_whole, shown
 from coop.errors import BadInput
 
 MinorUnits = int
@@ -82,8 +83,11 @@ def from_decimal(text: str, currency: CurrencyCode) -> MinorUnits:
     fraction = fraction or ""
     if len(fraction) > places:
         raise BadInput(f"{currency} has {places} decimal places; {text!r} has {len(fraction)}")
-    amount = int(whole + fraction.ljust(places, "0"))
-    return check_amount(-amount if sign else amount)
+    try:
+        amount = parse_whole((whole + fraction.ljust(places, "0")).lstrip("0") or "0", "amount", 0, MAX_AMOUNT)
+    except BadInput:
+        raise BadInput(f"amount {shown(text)} is beyond +-{MAX_AMOUNT} minor units") from None
+    return -amount if sign else amount
 
 
 @dataclass(frozen=True)
