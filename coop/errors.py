@@ -25,6 +25,12 @@ class BadInput(CoopError):
     code = "bad_input"
 
 
+class BadCursor(BadInput):
+    """A list cursor this server did not give for that list: forged, edited, from another list or an older secret."""
+
+    code = "bad_cursor"
+
+
 class Invalid(CoopError):
     """Well-formed input that breaks a domain rule (unbalanced postings, illegal move)."""
 

@@ -2,14 +2,12 @@
 
 A list answers `{"items": [...], "next": CURSOR or null}` and, when there is
 more, a `Link: <...>; rel="next"` header. The cursor is opaque to clients: it
-encodes the sort key of the last item given, so a page never repeats or skips
-an item when others are added meanwhile.
+carries the sort key of the last item given, so a page never repeats or skips
+an item when others are added meanwhile, and a MAC (api/http/cursors.py), so
+only a cursor this server gave for this list is followed.
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -17,28 +15,25 @@ from urllib.parse import urlencode
 import peewee
 from flask import Response, jsonify, request
 
-from coop.errors import BadInput
+from api.http import cursors
+from api.http.service import service
+from coop.digits import MAX_SAFE_INT, parse_whole
+from coop.errors import BadCursor, BadInput
 from coop.ids import check_id
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-MAX_CURSOR = 512
 T = TypeVar("T")
 
 
-def integer(name: str, low: int = 0, high: int = 2**53 - 1, default: int | None = None) -> int:
+def integer(name: str, low: int = 0, high: int = MAX_SAFE_INT, default: int | None = None) -> int:
     """Return an integer query parameter within bounds, or refuse it."""
     text = request.args.get(name)
     if text is None:
         if default is None:
             raise BadInput(f"query parameter {name!r} is required")
         return default
-    if not text.isascii() or not text.isdigit() or len(text) > 16:
-        raise BadInput(f"query parameter {name!r} must be a whole number")
-    value = int(text)
-    if not low <= value <= high:
-        raise BadInput(f"query parameter {name!r} must be between {low} and {high}")
-    return value
+    return parse_whole(text, f"query parameter {name!r}", low, high)
 
 
 def optional_id(name: str) -> str | None:
@@ -65,14 +60,9 @@ def after(kind: type[T]) -> T | None:
     text = request.args.get("cursor")
     if text is None:
         return None
-    try:
-        if len(text) > MAX_CURSOR:
-            raise ValueError
-        value = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadInput("cursor is not one this server gave; start again without it") from None
+    value = cursors.unseal(service().cursor_secret, request.path, text)
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise BadInput("cursor is not one this server gave; start again without it")
+        raise BadCursor(cursors.REFUSED)
     return value
 
 
@@ -82,7 +72,7 @@ def after_pair() -> tuple[str, str] | None:
     if value is None:
         return None
     if len(value) != 2 or not all(isinstance(part, str) for part in value):
-        raise BadInput("cursor is not one this server gave; start again without it")
+        raise BadCursor(cursors.REFUSED)
     return value[0], value[1]
 
 
@@ -93,7 +83,7 @@ def has_word(column: peewee.Field, word: str) -> peewee.Expression:
 
 def cursor_of(key: Any) -> str:
     """Return the cursor that continues after a sort key."""
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    return cursors.seal(service().cursor_secret, request.path, key)
 
 
 def page(rows: Sequence[T], size: int, key: Callable[[T], Any], render: Callable[[T], Any]) -> Response:

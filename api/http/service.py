@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any, TypeVar
 
 from flask import Response, current_app, make_response, request
 
 from api import signing
+from api.http import cursors
 from api.http.cache import HeadCache
 from api.proofs import Proofs
 from api.settings import ApiSettings
@@ -41,6 +42,11 @@ class Service:
         # database afterwards, which races between threads; bound once for good, the
         # per-query rebinding becomes a no-op.
         node.index.db.bind(node.index.models)
+
+    @cached_property
+    def cursor_secret(self) -> bytes:
+        """Return the secret list cursors are MAC'd with (made in the node's home on first use)."""
+        return cursors.node_secret(self.node.home)
 
     def view(self) -> View:
         """Return a view of the repository at its head."""
