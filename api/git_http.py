@@ -2,23 +2,53 @@
 
 A small WSGI layer in front of the Flask app runs `git http-backend` as a CGI
 for paths under `/git/`, with the node's bare repository as GIT_PROJECT_ROOT.
-Only fetching is served (`git-upload-pack`); a push (`git-receive-pack`) is
-refused with 403 before git sees it: every change reaches the repository as a
-signed statement through the API, never as a pushed commit.
+Only what is reachable from the published branch is served, and only by fetching:
+
+- the two requests of a smart-HTTP fetch (`GET /info/refs?service=git-upload-pack`
+  and `POST /git-upload-pack`) reach git; any other path is refused with a JSON
+  error before git sees it: a push (`git-receive-pack`, 403; every change arrives
+  as a signed statement through the API), the dumb-HTTP paths (`/HEAD`,
+  `/objects/...`, 404; they would hand out any object by its id), and anything
+  else (`..`, raw or percent-encoded, 400);
+- upload-pack speaks protocol v0, where a `want` must be reachable from an
+  advertised ref (protocol v2 takes any object id), only `refs/heads/main` is
+  advertised, and the `uploadpack.allow*SHA1InWant` settings are forced off,
+  whatever the repository's own config says.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import parse_qs
+
+from api.http.errors import HTTP_CODES, error_document
+from coop.digits import parse_whole
+from coop.errors import BadInput, Forbidden, NotFound, TooLarge
+from coop.store import BRANCH
 
 PREFIX = "/git"
 MAX_REQUEST = 16 * 1024 * 1024  # a fetch negotiation is a few kilobytes; refuse absurd bodies
 CHUNK = 64 * 1024
+UPLOAD = "git-upload-pack"
 RECEIVE = "git-receive-pack"
+ADVERTISE = "/info/refs"
+# What a smart-HTTP fetch asks for: the ref advertisement, then the negotiation.
+FETCH = {ADVERTISE: ("GET", "HEAD"), f"/{UPLOAD}": ("POST",)}
+# The paths of the dumb protocol (and the alternates files), which hand out objects by id.
+DUMB = re.compile(r"/HEAD|/info/refs|/objects/info/(?:alternates|http-alternates|packs)"
+                  r"|/objects/[0-9a-f]{2}/[0-9a-f]{38}(?:[0-9a-f]{24})?|/objects/pack/pack-[0-9a-f]{40}(?:[0-9a-f]{24})?\.(?:pack|idx)")
+# Settings of the command scope, above the repository's config: advertise the published branch only,
+# and take no `want` beyond what it reaches.
+UPLOAD_CONFIG = (("uploadpack.allowAnySHA1InWant", "false"), ("uploadpack.allowReachableSHA1InWant", "false"),
+                 ("uploadpack.allowTipSHA1InWant", "false"), ("uploadpack.hideRefs", "refs/"),
+                 ("uploadpack.hideRefs", f"!{BRANCH}"))
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -44,13 +74,32 @@ class GitHTTP:
         if path != self.prefix and not path.startswith(self.prefix + "/"):
             return self.app(environ, start_response)
         rest = path[len(self.prefix):] or "/"
-        if rest.endswith("/" + RECEIVE) or f"service={RECEIVE}" in environ.get("QUERY_STRING", ""):
-            return plain(start_response, "403 Forbidden", "this repository is read-only: changes arrive as signed statements through the API\n")
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD", "POST"):
-            return plain(start_response, "405 Method Not Allowed", "git over HTTP takes GET and POST\n")
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        services = parse_qs(environ.get("QUERY_STRING", "")).get("service", [])
+        if rest == f"/{RECEIVE}" or (rest == ADVERTISE and RECEIVE in services):
+            return refuse(start_response, Forbidden.status, Forbidden.code,
+                          "this repository is read-only: changes arrive as signed statements through the API")
+        if rest in FETCH and (rest != ADVERTISE or services == [UPLOAD]):
+            return self.fetch(environ, rest, start_response)
+        if DUMB.fullmatch(rest):
+            return refuse(start_response, NotFound.status, NotFound.code,
+                          f"only git's smart HTTP is served (git clone {self.prefix}/ with git 1.6.6 or later); "
+                          "dumb-HTTP paths are not")
+        return refuse(start_response, BadInput.status, BadInput.code,
+                      f"{path[:200]!r} is not a path git asks for: a fetch uses {self.prefix}{ADVERTISE}?service={UPLOAD} "
+                      f"and {self.prefix}/{UPLOAD}")
+
+    def fetch(self, environ: dict[str, Any], rest: str, start_response: StartResponse) -> Iterable[bytes]:
+        """Run one request of a smart-HTTP fetch, if its method and size are right."""
+        methods = FETCH[rest]
+        if environ.get("REQUEST_METHOD") not in methods:
+            return refuse(start_response, 405, HTTP_CODES[405], f"{self.prefix}{rest} takes {', '.join(methods)}",
+                          [("Allow", ", ".join(methods))])
+        try:
+            length = parse_whole(environ.get("CONTENT_LENGTH") or "0", "Content-Length")
+        except BadInput as e:
+            return refuse(start_response, e.status, e.code, e.message)
         if length > MAX_REQUEST:
-            return plain(start_response, "413 Request Entity Too Large", "request too large\n")
+            return refuse(start_response, TooLarge.status, TooLarge.code, f"a fetch request is at most {MAX_REQUEST} bytes")
         return self.run(environ, rest, start_response)
 
     def run(self, environ: dict[str, Any], rest: str, start_response: StartResponse) -> Iterable[bytes]:
@@ -62,11 +111,15 @@ class GitHTTP:
             copied += len(chunk)
             if copied > MAX_REQUEST:
                 body.close()
-                return plain(start_response, "413 Request Entity Too Large", "request too large\n")
+                return refuse(start_response, TooLarge.status, TooLarge.code, f"a fetch request is at most {MAX_REQUEST} bytes")
             body.write(chunk)
         body.seek(0)
-        env = {name: value for name, value in environ.items() if name.startswith("HTTP_") and isinstance(value, str)}
+        # Without the Git-Protocol header upload-pack speaks v0, which checks every `want`.
+        env = {name: value for name, value in environ.items()
+               if name.startswith("HTTP_") and name != "HTTP_GIT_PROTOCOL" and isinstance(value, str)}
+        env.update({f"GIT_CONFIG_{kind}_{i}": text for i, pair in enumerate(UPLOAD_CONFIG) for kind, text in zip(("KEY", "VALUE"), pair)})
         env.update({
+            "GIT_CONFIG_COUNT": str(len(UPLOAD_CONFIG)),
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "GIT_PROJECT_ROOT": str(self.repository),
             "GIT_HTTP_EXPORT_ALL": "1",
@@ -111,8 +164,10 @@ def output(process: subprocess.Popen[bytes]) -> IO[bytes]:
     return process.stdout
 
 
-def plain(start_response: StartResponse, status: str, text: str) -> list[bytes]:
-    """Answer with a short plain-text message."""
-    data = text.encode("utf-8")
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))])
+def refuse(start_response: StartResponse, status: int, code: str, message: str,
+           headers: Iterable[tuple[str, str]] = ()) -> list[bytes]:
+    """Answer with the API's JSON error shape, before git is run."""
+    data = json.dumps(error_document(code, message)).encode("utf-8")
+    start_response(f"{status} {HTTPStatus(status).phrase}",
+                   [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *headers])
     return [data]

@@ -29,9 +29,14 @@ INTERNAL_MESSAGE = "the server failed to answer this request; the failure is log
 logger = logging.getLogger("coop.api")
 
 
+def error_document(code: str, message: str) -> dict[str, dict[str, str]]:
+    """Return the JSON document of a failure (also answered by the git layer, outside Flask)."""
+    return {"error": {"code": code, "message": message}}
+
+
 def error_response(status: int, code: str, message: str) -> Response:
     """Return the JSON error response every failure uses."""
-    response = jsonify({"error": {"code": code, "message": message}})
+    response = jsonify(error_document(code, message))
     response.status_code = status
     return response
 
