@@ -10,10 +10,14 @@ Only what is reachable from the published branch is served, and only by fetching
   as a signed statement through the API), the dumb-HTTP paths (`/HEAD`,
   `/objects/...`, 404; they would hand out any object by its id), and anything
   else (`..`, raw or percent-encoded, 400);
-- upload-pack speaks protocol v0, where a `want` must be reachable from an
-  advertised ref (protocol v2 takes any object id), only `refs/heads/main` is
-  advertised, and the `uploadpack.allow*SHA1InWant` settings are forced off,
-  whatever the repository's own config says.
+- every `want` of a negotiation must be a commit the published branch reaches,
+  checked here before git runs: git's own check lets a hand-made request want
+  an unreachable blob by its id over HTTP, and protocol v2 takes any object id;
+- upload-pack speaks protocol v0 (the Git-Protocol header is not passed on) and
+  advertises `refs/heads/main` only; whatever the repository's own config says,
+  it takes no want of any object (`allowAnySHA1InWant` off) and a want by id only
+  of what the branch reaches (`allowReachableSHA1InWant` on, so `git fetch origin
+  <commit of main>` works and a want of anything else gets the 404 above).
 """
 from __future__ import annotations
 
@@ -22,15 +26,18 @@ import os
 import re
 import subprocess
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qs
 
+import pygit2
+
 from api.http.errors import HTTP_CODES, error_document
 from coop.digits import parse_whole
-from coop.errors import BadInput, Forbidden, NotFound, TooLarge
+from coop.errors import BadInput, CoopError, Forbidden, NotFound, TooLarge
 from coop.store import BRANCH
 
 PREFIX = "/git"
@@ -45,9 +52,9 @@ FETCH = {ADVERTISE: ("GET", "HEAD"), f"/{UPLOAD}": ("POST",)}
 DUMB = re.compile(r"/HEAD|/info/refs|/objects/info/(?:alternates|http-alternates|packs)"
                   r"|/objects/[0-9a-f]{2}/[0-9a-f]{38}(?:[0-9a-f]{24})?|/objects/pack/pack-[0-9a-f]{40}(?:[0-9a-f]{24})?\.(?:pack|idx)")
 # Settings of the command scope, above the repository's config: advertise the published branch only,
-# and take no `want` beyond what it reaches.
-UPLOAD_CONFIG = (("uploadpack.allowAnySHA1InWant", "false"), ("uploadpack.allowReachableSHA1InWant", "false"),
-                 ("uploadpack.allowTipSHA1InWant", "false"), ("uploadpack.hideRefs", "refs/"),
+# and take a `want` by id only if it is reachable from it (check_wants has made sure before git runs).
+UPLOAD_CONFIG = (("uploadpack.allowAnySHA1InWant", "false"), ("uploadpack.allowTipSHA1InWant", "false"),
+                 ("uploadpack.allowReachableSHA1InWant", "true"), ("uploadpack.hideRefs", "refs/"),
                  ("uploadpack.hideRefs", f"!{BRANCH}"))
 
 StartResponse = Callable[..., Any]
@@ -80,7 +87,7 @@ class GitHTTP:
                           "this repository is read-only: changes arrive as signed statements through the API")
         if rest in FETCH and (rest != ADVERTISE or services == [UPLOAD]):
             return self.fetch(environ, rest, start_response)
-        if DUMB.fullmatch(rest):
+        if DUMB.fullmatch(rest) and not services:
             return refuse(start_response, NotFound.status, NotFound.code,
                           f"only git's smart HTTP is served (git clone {self.prefix}/ with git 1.6.6 or later); "
                           "dumb-HTTP paths are not")
@@ -113,6 +120,13 @@ class GitHTTP:
                 body.close()
                 return refuse(start_response, TooLarge.status, TooLarge.code, f"a fetch request is at most {MAX_REQUEST} bytes")
             body.write(chunk)
+        if rest == f"/{UPLOAD}":
+            body.seek(0)
+            try:
+                check_wants(self.repository, wants(inflate(body.read(), environ.get("HTTP_CONTENT_ENCODING", ""))))
+            except CoopError as e:
+                body.close()
+                return refuse(start_response, e.status, e.code, e.message)
         body.seek(0)
         # Without the Git-Protocol header upload-pack speaks v0, which checks every `want`.
         env = {name: value for name, value in environ.items()
@@ -145,6 +159,51 @@ class GitHTTP:
                 headers.append((name.strip(), value.strip()))
         start_response(status, headers)
         return stream_out(process)
+
+
+def inflate(data: bytes, encoding: str) -> bytes:
+    """Return a request body as git wrote it: git gzips a long negotiation (many `have` lines)."""
+    if encoding.strip().lower() not in ("gzip", "x-gzip"):
+        return data
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        plain = inflater.decompress(data, MAX_REQUEST)
+    except zlib.error as e:
+        raise BadInput(f"the fetch request is not valid gzip: {e}") from e
+    if inflater.unconsumed_tail:
+        raise TooLarge(f"a fetch request is at most {MAX_REQUEST} bytes, also once inflated")
+    return plain
+
+
+def wants(data: bytes) -> list[str]:
+    """Return the object ids a protocol-v0 negotiation asks for, reading it as pkt-lines."""
+    found, at = [], 0
+    while at < len(data):
+        size = int(data[at:at + 4], 16) if re.fullmatch(rb"[0-9a-f]{4}", data[at:at + 4]) else -1
+        if size == 0:  # a flush packet
+            at += 4
+            continue
+        if size < 4 or at + size > len(data):
+            raise BadInput("the fetch request is not a sequence of pkt-lines")
+        line = data[at + 4:at + size]
+        at += size
+        if line.startswith(b"want "):
+            if not re.fullmatch(rb"[0-9a-f]{40}", line[5:45]):
+                raise BadInput("a want line names a 40-digit hexadecimal object id")
+            found.append(line[5:45].decode("ascii"))
+    return found
+
+
+def check_wants(repository: Path, wanted: list[str]) -> None:
+    """Refuse a fetch that wants anything but commits the published branch reaches (the same answer whether or not it exists)."""
+    repo = pygit2.Repository(str(repository))
+    branch = repo.references.get(BRANCH)
+    head = branch.target if branch is not None else None
+    for oid in wanted:
+        found = repo.get(oid)
+        if (head is None or not isinstance(found, pygit2.Commit)
+                or (found.id != head and not repo.descendant_of(head, found.id))):
+            raise NotFound(f"object {oid} is not a commit of {BRANCH}: a fetch gets only what the published branch reaches")
 
 
 def stream_out(process: subprocess.Popen[bytes]) -> Iterator[bytes]:
