@@ -78,11 +78,11 @@ def from_decimal(text: str, currency: CurrencyCode) -> MinorUnits:
     places = CURRENCIES[check_currency(currency)]
     match = _DECIMAL.fullmatch(text) if isinstance(text, str) else None
     if match is None:
-        raise BadInput(f"{text!r} is not a decimal amount like 1500 or 1500.00")
+        raise BadInput(f"{shown(text) if isinstance(text, str) else repr(text)} is not a decimal amount like 1500 or 1500.00")
     sign, whole, fraction = match.groups()
     fraction = fraction or ""
     if len(fraction) > places:
-        raise BadInput(f"{currency} has {places} decimal places; {text!r} has {len(fraction)}")
+        raise BadInput(f"{currency} has {places} decimal places; {shown(text)} has {len(fraction)}")
     try:
         amount = parse_whole((whole + fraction.ljust(places, "0")).lstrip("0") or "0", "amount", 0, MAX_AMOUNT)
     except BadInput:
