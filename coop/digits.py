@@ -20,7 +20,7 @@ def parse_whole(text: str, what: str, low: int = 0, high: int = MAX_SAFE_INT) ->
     """Return the ASCII decimal number in text (no leading zeros, '-' only when low < 0) if within low..high."""
     longest = len(str(max(abs(low), abs(high)))) + (1 if low < 0 else 0)
     if len(text) > longest or not _DECIMAL.fullmatch(text) or (low >= 0 and text.startswith("-")) or not low <= int(text) <= high:
-        raise BadInput(f"{what} {shown(text)} must be a whole number in {low}..{high}, written without leading zeros")
+        raise BadInput(f"{what} must be a whole number in {low}..{high} without leading zeros, not {shown(text)}")
     return int(text)
 
 
