@@ -36,6 +36,18 @@ def test_pages_follow_the_cursor_without_repeating_or_skipping(client: Client) -
     assert [m["handle"] for m in second["items"]] == ["dan"] and second["next"] is None
 
 
+def test_the_sdk_pages_through_a_list_with_the_cursors_it_is_given(client: Client) -> None:
+    assert [m["handle"] for m in client.items("/api/v1/members", limit=1)] == ["alice", "bob", "carol", "dan"]
+
+
+def test_the_next_link_continues_the_list(coop: Coop) -> None:
+    link = requests.get(coop.url + "/api/v1/members", params={"limit": 2}, timeout=5).headers["Link"]
+
+    following = requests.get(coop.url + link[1:link.index(">")], timeout=5).json()
+
+    assert [m["handle"] for m in following["items"]] == ["carol", "dan"]
+
+
 def test_a_page_with_more_after_it_links_to_the_next(coop: Coop) -> None:
     response = requests.get(coop.url + "/api/v1/members", params={"limit": 1}, timeout=5)
 
