@@ -1,7 +1,6 @@
 """`coop propose / proposals / proposal / vote / close`: deciding together from the terminal."""
 from __future__ import annotations
 
-import json
 import secrets
 from pathlib import Path
 from typing import Any
@@ -9,7 +8,7 @@ from typing import Any
 import click
 
 from api.context import Context, pass_ctx
-from coop import statements
+from coop import canonical, statements
 from coop.errors import BadInput
 from coop.ids import check_id
 from governance import proposals as P
@@ -26,7 +25,7 @@ def effect_from_options(kind: str, handle: str | None, rules: tuple[str, ...], p
                         amount: str | None, purpose: str | None, effect_json: str | None) -> dict[str, Any]:
     """Build a proposal's effect from the command's options."""
     if effect_json:
-        effect = json.loads(effect_json)
+        effect = canonical.parse_text(effect_json, "--effect-json")
         if not isinstance(effect, dict):
             raise BadInput("--effect-json must be a JSON object")
         return effect
@@ -40,12 +39,12 @@ def effect_from_options(kind: str, handle: str | None, rules: tuple[str, ...], p
         changed: dict[str, Any] = {}
         for rule in rules:
             name, _, value = rule.partition("=")
-            changed[name] = json.loads(value) if value else _bad_rule(rule)
+            changed[name] = canonical.parse_text(value, f"rule {name!r}") if value else _bad_rule(rule)
         return {"kind": "charter", "rules": changed}
     if kind == "split_policy":
         if policy is None:
             raise BadInput("a split_policy proposal needs --policy FILE.json")
-        return {"kind": "split_policy", "policy": json.loads(policy.read_text())}
+        return {"kind": "split_policy", "policy": canonical.parse_text(policy.read_text(), str(policy))}
     if kind == "spend":
         if not amount or not purpose:
             raise BadInput("a spend proposal needs --amount 'AMOUNT CURRENCY' and --purpose")

@@ -58,6 +58,14 @@ def decode(data: bytes, *, max_bytes: int = MAX_BYTES) -> JSONValue:
         text = data.decode("utf-8", errors="strict")
     except UnicodeDecodeError as e:
         raise BadInput(f"record is not valid UTF-8: {e.reason}") from e
+    value = parse_text(text, "record")
+    if _jcs(value) != data:
+        raise BadInput("record is not in canonical form (RFC 8785): re-encoding changes its bytes")
+    return value
+
+
+def parse_text(text: str, what: str) -> JSONValue:
+    """Parse JSON a person wrote (any spacing or key order) with a record's limits: no floats, big ints or duplicate keys."""
     try:
         value = json.loads(
             text,
@@ -67,12 +75,10 @@ def decode(data: bytes, *, max_bytes: int = MAX_BYTES) -> JSONValue:
             parse_constant=_refuse_constant,
         )
     except json.JSONDecodeError as e:
-        raise BadInput(f"record is not JSON: {e.msg} at position {e.pos}") from e
+        raise BadInput(f"{what} is not JSON: {e.msg} at position {e.pos}") from e
     except RecursionError as e:
         raise BadInput(f"nesting deeper than {MAX_DEPTH}") from e
     _check_value(value, depth=0)
-    if _jcs(value) != data:
-        raise BadInput("record is not in canonical form (RFC 8785): re-encoding changes its bytes")
     return value
 
 

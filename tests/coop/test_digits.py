@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.context import parse_shares
+from api.governance_cli import effect_from_options
 from coop import canonical
 from coop.digits import MAX_SAFE_INT, parse_whole
 from coop.errors import BadInput
@@ -28,6 +29,8 @@ READERS: dict[str, Callable[[str], object]] = {
     "amount": lambda digits: from_decimal(digits, "EUR"),
     "amount-fraction": lambda digits: from_decimal(f"1.{digits}", "JPY"),
     "team-share": lambda digits: parse_shares(f"alice:{digits}"),
+    "effect-json": lambda digits: effect_from_options("general", None, (), None, None, None, f'{{"kind":"general","n":{digits}}}'),
+    "charter-rule": lambda digits: effect_from_options("charter", None, (f"quorum={digits}",), None, None, None, None),
 }
 
 
