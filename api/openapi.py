@@ -158,7 +158,8 @@ def path(name: str, schema: dict[str, Any] = ID, about: str = "") -> dict[str, A
 IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": TEXT,
                  "description": "An ETag from an earlier answer: 304 if nothing changed."}
 PAGING = [query("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Items per page (default 50)."),
-          query("cursor", {"type": "string", "maxLength": 512}, "The `next` cursor of the previous page.")]
+          query("cursor", {"type": "string", "maxLength": 512},
+                "The `next` cursor of the previous page, as given: one this server did not give for this list is 400 `bad_cursor`.")]
 
 
 def get(summary: str, schema: dict[str, Any], parameters: list[dict[str, Any]] | None = None, media: str = JSON,
