@@ -61,7 +61,7 @@ def after(kind: type[T]) -> T | None:
     if text is None:
         return None
     value = cursors.unseal(service().cursor_secret, request.path, text)
-    if not isinstance(value, kind) or isinstance(value, bool):
+    if not isinstance(value, kind) or isinstance(value, bool):  # given before an upgrade changed this list's sort key
         raise BadCursor(cursors.REFUSED)
     return value
 
