@@ -133,10 +133,13 @@ class KeyStore:
         self.kdf_cost = kdf_cost
         self._passphrase = passphrase
         self._unlocked: dict[str, KeyPair] = {}
+        self._subs: dict[str, KeyStore] = {}
 
     def sub(self, name: str) -> KeyStore:
-        """Return a key store in a subdirectory (keys of another role) sharing passphrase and cost."""
-        return KeyStore(self.directory / check_id(name, "key store"), self._passphrase, self.kdf_cost)
+        """Return the key store in a subdirectory (keys of another role), the same one each time so its keys unlock once."""
+        if name not in self._subs:
+            self._subs[name] = KeyStore(self.directory / check_id(name, "key store"), self._passphrase, self.kdf_cost)
+        return self._subs[name]
 
     def _path(self, handle: str) -> Path:
         return self.directory / f"{check_id(handle, 'identity')}.key"
@@ -150,6 +153,10 @@ class KeyStore:
         if not self._passphrase:
             raise BadInput("an empty passphrase is not allowed")
         return self._passphrase.encode("utf-8")
+
+    def _derive(self, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+        """Derive the key that seals a key file from the passphrase: slow on purpose, so never on the write path."""
+        return nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, self.passphrase(), salt, opslimit=opslimit, memlimit=memlimit)
 
     def identities(self) -> list[str]:
         """List the identities this node holds keys for."""
@@ -174,7 +181,7 @@ class KeyStore:
         """Encrypt a key with argon2id + SecretBox and write it with mode 0600."""
         opslimit, memlimit = KDF_COSTS[self.kdf_cost]
         salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
-        secret = nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, self.passphrase(), salt, opslimit=opslimit, memlimit=memlimit)
+        secret = self._derive(salt, opslimit, memlimit)
         box = nacl.secret.SecretBox(secret).encrypt(pair.seed)
         record = {
             "box": b64(bytes(box)),
@@ -203,10 +210,7 @@ class KeyStore:
             raise NotFound(f"this node holds no key for {handle!r} (looked in {self.directory})")
         record = canonical.decode(path.read_bytes())
         kdf = record["kdf"]
-        secret = nacl.pwhash.argon2id.kdf(
-            nacl.secret.SecretBox.KEY_SIZE, self.passphrase(), unb64(kdf["salt"], "salt"),
-            opslimit=kdf["opslimit"], memlimit=kdf["memlimit"],
-        )
+        secret = self._derive(unb64(kdf["salt"], "salt"), kdf["opslimit"], kdf["memlimit"])
         try:
             seed = nacl.secret.SecretBox(secret).decrypt(unb64(record["box"], "key box"))
         except nacl.exceptions.CryptoError as e:
