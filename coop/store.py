@@ -4,14 +4,23 @@ One call commits several file changes at once. The branch moves by
 compare-and-swap, so concurrent writers (threads or processes) retry instead of
 losing each other's commits, and each attempt re-runs the caller's checks against
 the new parent. Every commit is signed in SSHSIG format with the node's key.
+
+Every writer moves the branch while holding the store's advisory lock (flock on
+WRITER_LOCK in the repository), which the kernel drops when its holder dies. So
+a `refs/heads/main.lock` found while holding it was left by a writer that died
+mid-move, and is removed at once. Plain git writing to the same repository
+(`git update-ref`, `git gc`, a push) does not take that lock and is not a
+supported writer while the node runs.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import random
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +31,8 @@ from coop.errors import BadInput, NotFound, StoreError
 from coop.keys import KeyPair
 
 BRANCH = "refs/heads/main"
-STALE_LOCK_SECONDS = 30.0
-RETRY_SECONDS = 15.0  # beyond waiting out a stale lock
+WRITER_LOCK = "coop-writer.flock"
+RETRY_SECONDS = 15.0
 ATTRIBUTES = "*.json merge=binary\n*.md merge=binary\n"
 
 Changes = Mapping[str, bytes | None]
@@ -136,12 +145,13 @@ class Snapshot:
 class GitStore:
     """A bare git repository holding the co-op's signed record."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, retry_seconds: float = RETRY_SECONDS) -> None:
         try:
             self.repo = pygit2.Repository(str(path))
         except pygit2.GitError as e:
             raise StoreError(f"no co-op repository at {path}: {e}") from e
         self.path = path
+        self.retry_seconds = retry_seconds
 
     @classmethod
     def create(cls, path: Path) -> GitStore:
@@ -200,11 +210,10 @@ class GitStore:
         (sequence numbers, taken names) always hold for the commit that lands. The
         message may be a function, called after `prepare`, when it names what was prepared.
         """
-        deadline = time.monotonic() + STALE_LOCK_SECONDS + RETRY_SECONDS
+        deadline = time.monotonic() + self.retry_seconds
         attempt = 0
-        while time.monotonic() < deadline:
+        while attempt == 0 or time.monotonic() < deadline:
             attempt += 1
-            self._clear_stale_lock()
             head = self.head()
             snapshot = Snapshot(self.repo, head)
             try:
@@ -216,18 +225,34 @@ class GitStore:
             tree = self.build_tree(snapshot.tree, changes)
             text = message() if callable(message) else message
             oid = self._write_commit(tree, head, text, signer)
-            try:
-                if head is None:
-                    self.repo.references.create(BRANCH, oid)
-                else:
-                    ref = self.repo.references[BRANCH]
-                    if ref.target != head.id:
-                        raise pygit2.GitError("branch moved")
-                    ref.set_target(oid, text.splitlines()[0])
+            if self.move_branch(head.id if head is not None else None, oid, text.splitlines()[0]):
                 return str(oid)
+            time.sleep(random.uniform(0, min(0.002 * attempt, 0.2)))
+        raise StoreError(f"could not move {BRANCH} after {attempt} attempts: too many concurrent writers, "
+                         "or a git command outside coop holding the branch")
+
+    def move_branch(self, expected: pygit2.Oid | None, new: pygit2.Oid, message: str) -> bool:
+        """Point the branch at `new` if it still points at `expected` (None: no branch yet); tell whether it moved."""
+        with self.writer_lock():
+            current = self.repo.references.get(BRANCH)
+            if (current.target if current is not None else None) != expected:
+                return False
+            try:
+                if current is None:
+                    self.repo.references.create(BRANCH, new)
+                else:
+                    current.set_target(new, message)
             except (pygit2.GitError, OSError, pygit2.AlreadyExistsError):
-                time.sleep(random.uniform(0, min(0.002 * attempt, 0.2)))
-        raise StoreError(f"could not move {BRANCH} after {attempt} attempts: too many concurrent writers, or a lock that will not clear")
+                return False  # git outside coop holds the branch: retry while the caller's deadline allows
+            return True
+
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Hold the lock every coop writer takes to move the branch, clearing a branch lock left by a dead writer."""
+        with open(Path(self.repo.path) / WRITER_LOCK, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # the kernel releases it when the file closes or its holder dies
+            (Path(self.repo.path) / (BRANCH + ".lock")).unlink(missing_ok=True)
+            yield
 
     def _write_commit(self, tree: pygit2.Oid, parent: pygit2.Commit | None, message: str, signer: CommitSigner) -> pygit2.Oid:
         who = pygit2.Signature(signer.name, signer.email, int(time.time()), 0)
@@ -270,19 +295,11 @@ class GitStore:
                 builder.insert(name, self.repo.create_blob(change), pygit2.GIT_FILEMODE_BLOB)
         return builder.write() if len(builder) else None
 
-    def _clear_stale_lock(self) -> None:
-        """Remove a branch lock left by a crashed writer; live writers hold it for milliseconds."""
-        lock = Path(self.repo.path) / (BRANCH + ".lock")
-        try:
-            if time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS:
-                lock.unlink()
-        except FileNotFoundError:
-            pass
-
     def maintain(self) -> None:
-        """Let git pack loose objects when there are many (pygit2 never does)."""
-        subprocess.run(["git", "gc", "--auto", "--quiet"], cwd=self.repo.path, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+        """Let git pack loose objects when there are many (pygit2 never does), holding the writer lock: gc locks refs too."""
+        with self.writer_lock():
+            subprocess.run(["git", "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"], cwd=self.repo.path, check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
 
 
 def changed_files(repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree | None, prefix: str = "") -> Iterator[tuple[str, pygit2.Oid | None]]:

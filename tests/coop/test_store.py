@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.synchronize
 import os
 import signal
 import subprocess
@@ -40,6 +41,19 @@ def write_files(path: str, prefix: str, count: int | None) -> None:
         name = f"{prefix}/{number:04d}.txt"
         repository.commit(lambda snapshot, name=name: {name: name.encode()}, f"Write {name}", signer)
         number += 1
+
+
+def die_moving_the_branch(path: str, ready: multiprocessing.synchronize.Event) -> None:
+    """Write a commit and start moving the branch to it as git does (lock file first), then wait to be killed."""
+    repository = GitStore(Path(path))
+    head = repository.head()
+    tree = repository.build_tree(head.tree, {"unfinished.txt": b"never acknowledged"})
+    oid = repository._write_commit(tree, head, "Unfinished", node_signer())
+    with repository.writer_lock():
+        fd = os.open(repository.path / (store.BRANCH + ".lock"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, f"{oid}\n".encode())
+        ready.set()
+        time.sleep(3600)
 
 
 def put(files: dict[str, bytes | None]) -> Callable[[Snapshot], dict[str, bytes | None]]:
@@ -231,29 +245,59 @@ def test_writer_killed_mid_commit_loop_leaves_the_branch_at_a_signed_commit(cras
     assert commit_count(crashed) >= KILL_AFTER_COMMITS
 
 
-def test_commit_after_a_killed_writer_succeeds(crashed: GitStore) -> None:
-    # The kill may land while the writer holds the branch lock; a node waits until the lock is
-    # stale, so let that time pass for any lock left behind.
-    for lock in (crashed.path / "refs" / "heads").glob("*.lock"):
-        past = time.time() - store.STALE_LOCK_SECONDS - 1
-        os.utime(lock, (past, past))
+def impatient(repository: GitStore) -> GitStore:
+    """Return the store with a single attempt per commit, so a lock wrongly kept fails the commit at once."""
+    return GitStore(repository.path, retry_seconds=0)
 
+
+def test_commit_after_a_killed_writer_succeeds_at_once(crashed: GitStore) -> None:
     before = crashed.head().id
-    commit = crashed.commit(put({"after.txt": b"still works"}), "After the crash", node_signer())
+
+    commit = impatient(crashed).commit(put({"after.txt": b"still works"}), "After the crash", node_signer())
 
     assert crashed.repo[commit].parents[0].id == before
     assert crashed.read("after.txt") == b"still works"
 
 
-def test_stale_branch_lock_is_cleared(repo: GitStore) -> None:
-    lock = repo.path / "refs" / "heads" / "main.lock"
-    lock.write_text("0" * 40 + "\n")
-    past = time.time() - store.STALE_LOCK_SECONDS - 5
-    os.utime(lock, (past, past))
+@pytest.fixture
+def killed_while_moving(repo: GitStore) -> GitStore:
+    """Return the store after a writer was killed with SIGKILL while it held the branch lock."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    writer = context.Process(target=die_moving_the_branch, args=(str(repo.path), ready))
+    writer.start()
+    assert ready.wait(60), "the writer never took the branch lock"
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.join()
+    return GitStore(repo.path)
 
-    commit = repo.commit(put({"after.txt": b"x"}), "After a stale lock", node_signer())
+
+def test_a_writer_killed_while_moving_the_branch_leaves_its_lock(killed_while_moving: GitStore) -> None:
+    assert (killed_while_moving.path / (store.BRANCH + ".lock")).exists()
+    assert killed_while_moving.read("README.md") == b"hello\n"
+
+
+def test_the_lock_of_a_writer_killed_while_moving_the_branch_is_cleared_at_once(killed_while_moving: GitStore, git: GitRun) -> None:
+    before = killed_while_moving.head().id
+
+    commit = impatient(killed_while_moving).commit(put({"after.txt": b"x"}), "After the crash", node_signer())
+
+    assert killed_while_moving.repo[commit].parents[0].id == before
+    assert set(killed_while_moving.snapshot().walk()) == {"README.md", "after.txt"}
+    assert not (killed_while_moving.path / (store.BRANCH + ".lock")).exists()
+    git("--git-dir", str(killed_while_moving.path), "fsck", "--strict")
+
+
+@pytest.mark.parametrize("content", [b"", b"0123", b"0" * 40 + b"\n"], ids=["empty", "half-written", "complete"])
+def test_a_leftover_branch_lock_is_cleared_at_once(repo: GitStore, content: bytes) -> None:
+    before = repo.head().id
+    lock = repo.path / "refs" / "heads" / "main.lock"
+    lock.write_bytes(content)
+
+    commit = impatient(repo).commit(put({"after.txt": b"x"}), "After a leftover lock", node_signer())
 
     assert str(repo.head().id) == commit
+    assert repo.repo[commit].parents[0].id == before
     assert not lock.exists()
 
 
