@@ -18,6 +18,8 @@ keys.
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,7 +39,9 @@ from ledger import entries as E
 from ledger import merkle, tiles
 from ledger.note import TlogProof, Verifier, VerifiedCheckpoint, verify_checkpoint, verify_tlog_proof
 
-SEQUENCE_RETRIES = 5
+WRITE_DEADLINE = 60.0  # seconds a write keeps signing again while writers sharing its key take the numbers first
+BACKOFF_FIRST = 0.01
+BACKOFF_MAX = 0.5
 
 
 class ApiError(CoopError):
@@ -104,10 +108,12 @@ class Audit:
 class Client:
     """A co-op's HTTP API, as an allied app uses it."""
 
-    def __init__(self, url: str, session: requests.Session | None = None, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, session: requests.Session | None = None, timeout: float = 10.0,
+                 write_deadline: float = WRITE_DEADLINE) -> None:
         self.url = url.rstrip("/")
         self.session = session or requests.Session()
         self.timeout = timeout
+        self.write_deadline = write_deadline
         self._origin: str | None = None
         self._node_name: str | None = None
 
@@ -167,14 +173,22 @@ class Client:
         return result
 
     def submit(self, pair: KeyPair, kind: str, fields: Mapping[str, Any], path: str = "/api/v1/statements") -> dict[str, Any]:
-        """Sign and post a statement, signing again if another write took the sequence number first."""
-        for _ in range(SEQUENCE_RETRIES):
+        """Sign and post a statement, signing again with the next number while other writers of the key take it first.
+
+        Between tries it waits a random time that grows with each loss (full jitter),
+        so writers sharing a key spread out instead of colliding again; it gives up
+        only after `write_deadline` seconds.
+        """
+        deadline = time.monotonic() + self.write_deadline
+        losses = 0
+        while True:
             try:
                 return self.post(self.sign(pair, kind, fields), path)
             except ApiError as e:
-                if e.code != SequenceUsed.code:
+                if e.code != SequenceUsed.code or time.monotonic() >= deadline:
                     raise
-        raise ApiError(409, SequenceUsed.code, f"{pair.handle} kept losing its sequence number to concurrent writes")
+            losses += 1
+            time.sleep(random.uniform(0, min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** losses)))
 
     # -- governance ---------------------------------------------------------------------
 

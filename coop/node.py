@@ -14,7 +14,7 @@ from typing import Any
 
 from coop import charter, config, statements
 from coop.replay import trailer
-from coop.errors import BadInput, Conflict, Forbidden, NotFound, SequenceUsed
+from coop.errors import BadInput, Conflict, Forbidden, NotFound
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
 from coop.kinds import Area, Registry
@@ -104,12 +104,18 @@ class Node:
         """
         if not raws:
             raise BadInput("nothing to submit")
+        return self._commit(lambda view: raws, message)
+
+    def _commit(self, make: Callable[[View], Sequence[bytes]], message: str | None) -> list[Receipt]:
+        """Commit the statements `make` gives for the head, asking again on each retry against a newer head."""
         receipts: list[Receipt] = []
+        made: list[bytes] = []
 
         def prepare(snapshot: Snapshot) -> dict[str, bytes | None]:
             receipts.clear()
             view = View(snapshot, now=self.clock())
-            receipts.extend(self._accept(raw, view) for raw in raws)
+            made[:] = make(view)
+            receipts.extend(self._accept(raw, view) for raw in made)
             if any(r.created for r in receipts):
                 for finish in self.registry.finishers():
                     view.stage(finish(view))
@@ -117,7 +123,7 @@ class Node:
 
         def describe() -> str:
             created = [r.path for r in receipts if r.created]
-            return f"{message or self._message(raws)}\n\n{trailer(created)}\n"
+            return f"{message or self._message(made)}\n\n{trailer(created)}\n"
 
         commit = self.store.commit(prepare, describe, self.commit_signer())
         if any(r.created for r in receipts):
@@ -155,14 +161,13 @@ class Node:
         return f"{first['type']} by {first['author']} #{first['seq']}{more}"
 
     def write(self, kind: str, fields: Mapping[str, Any], author: str | None = None, created: str | None = None) -> Receipt:
-        """Sign a statement as an identity this node holds and submit it, retrying if the sequence moved."""
-        for _ in range(20):
-            raw = self.sign(kind, fields, author, created=created)
-            try:
-                return self.submit_one(raw)
-            except SequenceUsed:
-                continue  # another write by the same author landed first: sign again with the next number
-        raise Conflict("could not find a free sequence number: too many concurrent writes by one author")
+        """Sign a statement as an identity this node holds and submit it.
+
+        It is signed against the head the commit builds on, again on every retry, so
+        the sequence number is always the author's next one however many writers
+        share the key.
+        """
+        return self._commit(lambda view: [self.sign(kind, fields, author, view=view, created=created)], None)[0]
 
     # -- members ----------------------------------------------------------------------
 

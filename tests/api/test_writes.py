@@ -2,23 +2,30 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from api.client import ApiError, Client, key_record, new_key
+from api.node import open_node
 from api_harness import Coop, Server, make_node
 from coop import canonical, statements
 from coop.keys import KeyPair
 from coop.members import member_fields
 from coop.statements import KeyRecord
-from governance.proposals import text_sha256
+from coop.store import GitStore
+from governance.proposals import PROPOSAL_TYPE, proposal_path, text_sha256
 from projects import clients, work
 
 JSON = {"Content-Type": "application/json"}
+WRITERS = 4
+WRITES_EACH = 10
 
 
 def head(client: Client) -> str:
@@ -31,6 +38,39 @@ def client_fields(client: Client, pair: KeyPair, client_id: str) -> bytes:
     created = statements.now()
     fields = clients.client_fields(client_id, client_id.title(), pair.handle, None, created)
     return client.sign(pair, clients.CLIENT_TYPE, fields, created=created)
+
+
+def draft(proposal_id: str) -> dict[str, Any]:
+    """Return the fields of a draft proposal (nothing in it depends on the time it is signed)."""
+    text = f"# {proposal_id}\n\nWritten under contention.\n"
+    return {"id": proposal_id, "title": proposal_id, "text": text, "body_sha256": text_sha256(text), "method": "majority",
+            "effect": {"kind": "general"}, "opens": None}
+
+
+def drafts_of(writer: int) -> list[str]:
+    """Return the ids of the drafts one writer makes."""
+    return [f"w{writer}-{n}" for n in range(WRITES_EACH)]
+
+
+def write_through_the_node(home: str, writer: int) -> None:
+    """Write a writer's drafts as alice through the node's own write path (run in a child process)."""
+    node = open_node({"home": home})
+    for proposal_id in drafts_of(writer):
+        node.write(PROPOSAL_TYPE, draft(proposal_id), "alice")
+    node.index.db.close()
+
+
+def assert_each_landed_once(home: Path, author: str, ids: list[str]) -> None:
+    """Check that every statement is in the repository, written by one commit, with a sequence number of its own."""
+    repository = GitStore(home / "repo.git")
+    seqs = []
+    for proposal_id in ids:
+        path = proposal_path(proposal_id)
+        assert len(repository.history(path)) == 1, path
+        body = statements.parse(repository.read(path))[0]
+        assert body["author"] == author
+        seqs.append(body["seq"])
+    assert len(set(seqs)) == len(ids)
 
 
 def post(coop: Coop, raw: bytes, path: str = "/api/v1/statements", headers: dict[str, str] | None = None) -> requests.Response:
@@ -260,3 +300,38 @@ def test_a_list_read_before_a_write_shows_the_write_after_it(coop: Coop, client:
     after = [m["handle"] for m in client.items("/api/v1/learners")]
 
     assert "fatou" not in before and "fatou" in after
+
+
+def test_every_write_of_sdk_writers_sharing_a_key_gets_through(coop: Coop) -> None:
+    failures: list[BaseException] = []
+
+    def write(writer: int) -> None:
+        sdk = coop.client()
+        try:
+            for proposal_id in drafts_of(writer):
+                sdk.submit(coop.keys["alice"], PROPOSAL_TYPE, draft(f"sdk-{proposal_id}"), "/api/v1/proposals")
+        except BaseException as e:  # reported below, with every other writer's
+            failures.append(e)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert_each_landed_once(coop.home, "alice", [f"sdk-{p}" for n in range(WRITERS) for p in drafts_of(n)])
+
+
+def test_every_write_of_node_processes_sharing_a_key_gets_through(tmp_path: Path) -> None:
+    home = tmp_path / "node"
+    make_node(home)
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=write_through_the_node, args=(str(home), n)) for n in range(WRITERS)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=300)
+
+    assert [writer.exitcode for writer in writers] == [0] * WRITERS
+    assert_each_landed_once(home, "alice", [p for n in range(WRITERS) for p in drafts_of(n)])
