@@ -129,16 +129,17 @@ def keys_list(ctx: Context) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @pass_ctx
 def verify(ctx: Context, quiet: bool) -> None:
-    """Re-check every commit and statement signature from the repository alone."""
-    node = ctx.node
-    total = len(list(node.store.repo.walk(node.store.head().id))) if node.store.head() else 0
-    bar, step = progress(total, "verifying")
+    """Re-check every object, commit and statement signature from the repository alone."""
+    node = open_node(ctx.overrides)  # not ctx.node: bringing the index up to date reads the objects being checked
+    bar, step = progress(None, "verifying")
     with bar:
         report = audit.verify_repository(node.store, node.registry, step)
     if not report:
         for problem in report.problems:
             click.echo(f"BAD {problem}", err=True)
-        raise SystemExit(f"verification failed: first bad object: {report.problems[0]}")
+        unreplayed = "" if report.replayed else ("; history was not replayed over damaged objects: restore them "
+                                                 "(from a backup or a peer's repository) and verify again")
+        raise SystemExit(f"verification failed: {len(report.problems)} problems{unreplayed}")
     if not quiet:
         click.echo(f"ok: {report.commits} commits and {report.statements} statements verified")
 

@@ -1,6 +1,9 @@
-"""Verify a whole repository from its files alone: every commit, every statement.
+"""Verify a whole repository from its files alone: every object, every commit, every statement.
 
-Each commit must carry an SSHSIG by a key of the node it names, and must be
+First every git object the commits reach is read once and checked (present,
+inflates, hashes to its id); a damaged object is reported and the scan goes on.
+If any is damaged, history is not replayed: what it would report follows from
+the damage. Otherwise each commit must carry an SSHSIG by a key of the node it names, and must be
 exactly what its statements cause when replayed, in the order its message lists
 them, through the same checks a node runs when it accepts them. A merge commit
 is unsigned and must be exactly the merge its parents make (coop.merge). Paths an area
@@ -40,9 +43,69 @@ class Report:
     commits: int
     statements: int
     problems: list[Problem] = field(default_factory=list)
+    replayed: bool = True
 
     def __bool__(self) -> bool:
         return not self.problems
+
+
+class ObjectScan:
+    """Every object a range of commits reaches, each checked once before libgit2 parses it."""
+
+    def __init__(self, store: GitStore) -> None:
+        self.store = store
+        self.problems: list[Problem] = []
+        self._loaded: dict[pygit2.Oid, pygit2.Object | None] = {}
+        self._scanned: set[pygit2.Oid] = set()
+
+    def load(self, oid: pygit2.Oid, what: str) -> pygit2.Object | None:
+        """Return an object, or None (reported once) if it is damaged."""
+        if oid not in self._loaded:
+            damage = self.store.damage(oid)
+            if damage is not None:
+                self.problems.append(Problem(f"object {oid}", f"{what}: {damage}"))
+            self._loaded[oid] = self.store.repo[oid] if damage is None else None
+        return self._loaded[oid]
+
+    def commits(self, tip: pygit2.Oid, hidden: set[pygit2.Oid]) -> int:
+        """Check every commit from the tip back to the hidden ones and every object each adds; return how many commits."""
+        count = 0
+        stack, seen = [tip], set(hidden)
+        while stack:
+            oid = stack.pop()
+            if oid in seen:
+                continue
+            seen.add(oid)
+            commit = self.load(oid, "commit")
+            if not isinstance(commit, pygit2.Commit):
+                continue
+            count += 1
+            where = f"in commit {str(oid)[:12]}"
+            parent = self.load(commit.parent_ids[0], "commit") if commit.parent_ids else None
+            before = parent.tree_id if isinstance(parent, pygit2.Commit) else None
+            self.tree(commit.tree_id, before, "", where)
+            stack.extend(commit.parent_ids)
+        return count
+
+    def tree(self, new: pygit2.Oid, old: pygit2.Oid | None, path: str, where: str) -> None:
+        """Check a tree and what it holds that the tree it replaces did not (that one is checked with its own commit)."""
+        if new == old or new in self._scanned:
+            return
+        self._scanned.add(new)
+        tree = self.load(new, f"tree /{path} {where}")
+        if not isinstance(tree, pygit2.Tree):
+            return
+        older = self.load(old, f"tree /{path}") if old is not None else None
+        before = {item.name: item for item in older} if isinstance(older, pygit2.Tree) else {}
+        for item in tree:
+            prior = before.get(item.name)
+            if prior is not None and prior.id == item.id:
+                continue
+            if item.type == pygit2.GIT_OBJECT_TREE:
+                was = prior.id if prior is not None and prior.type == pygit2.GIT_OBJECT_TREE else None
+                self.tree(item.id, was, f"{path}{item.name}/", where)
+            else:
+                self.load(item.id, f"{item.type_str} {path}{item.name} {where}")
 
 
 def verify_repository(store: GitStore, registry: Registry,
@@ -52,9 +115,15 @@ def verify_repository(store: GitStore, registry: Registry,
     `tip` checks another commit than the branch head (one just fetched); `known`
     skips the commits it already holds (verified before), checking only the new ones.
     """
-    head = store.repo[tip] if tip is not None else store.head()
-    if head is None:
+    head_id = pygit2.Oid(hex=tip) if tip is not None else store.head_id()
+    if head_id is None:
         return Report(0, 0, [Problem("repository", "no commits")])
+    scan = ObjectScan(store)
+    hidden = {commit.id for commit in store.repo.walk(known)} if known is not None else set()
+    scanned = scan.commits(head_id, hidden)
+    if scan.problems:
+        return Report(scanned, 0, scan.problems, replayed=False)
+    head = store.repo[head_id]
     problems: list[Problem] = []
     walker = store.repo.walk(head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
     if known is not None:

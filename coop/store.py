@@ -15,10 +15,12 @@ supported writer while the node runs.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import random
 import subprocess
 import time
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -165,10 +167,37 @@ class GitStore:
 
     def head(self) -> pygit2.Commit | None:
         """Return the commit the branch points at, None before the first commit."""
+        head = self.head_id()
         try:
-            return self.repo[self.repo.references[BRANCH].target]
+            return self.repo[head] if head is not None else None
         except KeyError:
             return None
+
+    def head_id(self) -> pygit2.Oid | None:
+        """Return the id the branch points at without reading the commit, None before the first commit."""
+        ref = self.repo.references.get(BRANCH)
+        return ref.target if ref is not None else None
+
+    def damage(self, oid: pygit2.Oid) -> str | None:
+        """Return what is wrong with a stored object (missing, unreadable, not what its id names), None if it is whole.
+
+        A loose object is checked here before libgit2 reads it: libgit2 1.9 never
+        returns from reading a truncated one.
+        """
+        loose = Path(self.repo.path) / "objects" / str(oid)[:2] / str(oid)[2:]
+        try:
+            problem = loose_damage(loose.read_bytes(), str(oid))
+        except FileNotFoundError:
+            problem = None  # packed, or missing: libgit2 tells which
+        if problem is not None:
+            return problem
+        try:
+            self.repo.odb.read(oid)
+        except KeyError:
+            return "missing"
+        except (pygit2.GitError, ValueError) as e:
+            return f"unreadable ({e})"
+        return None
 
     def snapshot(self, rev: str | None = None) -> Snapshot:
         """Return a view of the repository at a revision (default: the branch head)."""
@@ -300,6 +329,21 @@ class GitStore:
         with self.writer_lock():
             subprocess.run(["git", "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"], cwd=self.repo.path, check=False,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+
+
+def loose_damage(data: bytes, hexid: str) -> str | None:
+    """Return what is wrong with the bytes of a loose object file, None if they hold the object its id names."""
+    try:
+        raw = zlib.decompress(data)
+    except zlib.error as e:
+        return f"cannot be inflated ({e})"
+    header, nul, body = raw.partition(b"\0")
+    kind, _, size = header.partition(b" ")
+    if not nul or kind not in (b"commit", b"tree", b"blob", b"tag") or not size.isdigit() or int(size) != len(body):
+        return "has no valid object header"
+    if hashlib.sha1(raw).hexdigest() != hexid:
+        return "does not hash to its id"
+    return None
 
 
 def changed_files(repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree | None, prefix: str = "") -> Iterator[tuple[str, pygit2.Oid | None]]:

@@ -1,9 +1,15 @@
 """Whole-repository verification: every commit must be signed by a node and be exactly what its statements cause."""
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+import pygit2
 import pytest
 
 from api.node import open_node
@@ -13,8 +19,10 @@ from coop.keys import KeyPair
 from coop.members import ALLOWED_SIGNERS, MEMBER_TYPE, member_fields
 from coop.node import Node
 from coop.statements import KeyRecord
-from coop.store import BRANCH, CommitSigner, Snapshot
+from coop.store import BRANCH, CommitSigner, GitStore, Snapshot
 from coop.view import View
+
+COOP = Path(sys.executable).with_name("coop")
 
 
 def verify(node: Node) -> Report:
@@ -154,3 +162,82 @@ def test_every_bad_commit_is_reported_not_only_the_first(node: Node, erin: bytes
     report = verify(node)
 
     assert problems_at(report, first) and problems_at(report, second)
+
+
+# -- damaged git objects ---------------------------------------------------------------------------
+
+
+def loose_file(repository: Path, oid: str) -> Path:
+    """Return the file of a loose object, made writable so a test can damage it."""
+    path = repository / "objects" / oid[:2] / oid[2:]
+    os.chmod(path, 0o644)
+    return path
+
+
+def overwrite_with_garbage(path: Path) -> None:
+    """Replace the object's zlib stream with bytes that are not one."""
+    path.write_bytes(b"this is not a zlib stream" * 4)
+
+
+def truncate(path: Path) -> None:
+    """Cut the object's file short, as a full disk or a crash does."""
+    path.write_bytes(path.read_bytes()[:20])
+
+
+def delete(path: Path) -> None:
+    """Remove the object while trees and commits still name it."""
+    path.unlink()
+
+
+def replace_content(path: Path) -> None:
+    """Store a whole, valid object with other content under the old id."""
+    path.write_bytes(zlib.compress(b"blob 5\0other"))
+
+
+DAMAGES = [overwrite_with_garbage, truncate, delete, replace_content]
+OBJECTS = {
+    "blob": lambda head: head.tree["members/bob.json"].id,
+    "tree": lambda head: head.tree["members"].id,
+    "commit": lambda head: head.parent_ids[0],
+}
+
+
+@pytest.fixture
+def copy(node: Node, tmp_path: Path) -> Path:
+    """Return a copy of the node's data directory, to damage."""
+    return Path(shutil.copytree(node.home, tmp_path / "copy"))
+
+
+def damage(home: Path, pick: Callable[[pygit2.Commit], pygit2.Oid], how: Callable[[Path], None]) -> str:
+    """Damage one object of the node's repository at home; return its id."""
+    repository = home / "repo.git"
+    oid = str(pick(GitStore(repository).head()))
+    how(loose_file(repository, oid))
+    return oid
+
+
+@pytest.mark.parametrize("how", DAMAGES, ids=[d.__name__ for d in DAMAGES])
+@pytest.mark.parametrize("kind", list(OBJECTS))
+def test_a_damaged_object_is_reported_once_and_history_is_not_replayed_over_it(node: Node, copy: Path, kind: str,
+                                                                                 how: Callable[[Path], None]) -> None:
+    oid = damage(copy, OBJECTS[kind], how)
+
+    report = audit.verify_repository(GitStore(copy / "repo.git"), node.registry)
+
+    assert [p.where for p in report.problems] == [f"object {oid}"], report.problems
+    assert report.problems[0].message.startswith(kind)
+    assert not report and not report.replayed
+
+
+def test_verify_prints_one_bad_line_per_damaged_object_without_a_traceback(node: Node, copy: Path) -> None:
+    damaged = [damage(copy, lambda head, path=path: head.tree[path].id, how)
+               for path, how in [("members/bob.json", overwrite_with_garbage), ("members/carol.json", truncate),
+                                 ("members/dan.json", delete)]]
+
+    result = subprocess.run([str(COOP), "--home", str(copy), "verify"], capture_output=True, text=True, timeout=120)
+
+    bad = [line for line in result.stderr.splitlines() if line.startswith("BAD ")]
+    assert result.returncode != 0
+    assert sorted(line.split()[2].rstrip(":") for line in bad) == sorted(damaged), result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "verification failed: 3 problems" in result.stderr

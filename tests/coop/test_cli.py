@@ -106,13 +106,14 @@ def test_verify_passes_on_a_good_repository(coop_home: Path) -> None:
     assert result.output.startswith("ok: ")
 
 
-def test_verify_fails_naming_the_first_bad_object(coop_home: Path, commit_outside_platform: Callable[[Path], str]) -> None:
+def test_verify_fails_naming_each_bad_commit(coop_home: Path, commit_outside_platform: Callable[[Path], str]) -> None:
     bad = commit_outside_platform(coop_home / "repo.git")
 
     result = invoke("--home", str(coop_home), "verify")
 
     assert result.exit_code != 0
-    assert f"first bad object: commit {bad[:12]}" in result.output
+    assert f"BAD commit {bad[:12]}: " in result.output
+    assert "verification failed: " in result.output
 
 
 def test_index_rebuild_rebuilds_from_every_commit(coop_home: Path) -> None:
