@@ -55,17 +55,21 @@ class ObjectScan:
     def __init__(self, store: GitStore) -> None:
         self.store = store
         self.problems: list[Problem] = []
-        self._loaded: dict[pygit2.Oid, pygit2.Object | None] = {}
+        self._whole: dict[pygit2.Oid, bool] = {}
         self._scanned: set[pygit2.Oid] = set()
 
-    def load(self, oid: pygit2.Oid, what: str) -> pygit2.Object | None:
-        """Return an object, or None (reported once) if it is damaged."""
-        if oid not in self._loaded:
+    def check(self, oid: pygit2.Oid, what: str) -> bool:
+        """Tell whether an object is whole, reporting it (once) if not."""
+        if oid not in self._whole:
             damage = self.store.damage(oid)
             if damage is not None:
                 self.problems.append(Problem(f"object {oid}", f"{what}: {damage}"))
-            self._loaded[oid] = self.store.repo[oid] if damage is None else None
-        return self._loaded[oid]
+            self._whole[oid] = damage is None
+        return self._whole[oid]
+
+    def load(self, oid: pygit2.Oid, what: str) -> pygit2.Object | None:
+        """Return a whole object parsed by libgit2, or None if it is damaged."""
+        return self.store.repo[oid] if self.check(oid, what) else None
 
     def commits(self, tip: pygit2.Oid, hidden: set[pygit2.Oid]) -> int:
         """Check every commit from the tip back to the hidden ones and every object each adds; return how many commits."""
@@ -105,7 +109,7 @@ class ObjectScan:
                 was = prior.id if prior is not None and prior.type == pygit2.GIT_OBJECT_TREE else None
                 self.tree(item.id, was, f"{path}{item.name}/", where)
             else:
-                self.load(item.id, f"{item.type_str} {path}{item.name} {where}")
+                self.check(item.id, f"{item.type_str} {path}{item.name} {where}")
 
 
 def verify_repository(store: GitStore, registry: Registry,

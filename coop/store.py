@@ -186,11 +186,9 @@ class GitStore:
         """
         loose = Path(self.repo.path) / "objects" / str(oid)[:2] / str(oid)[2:]
         try:
-            problem = loose_damage(loose.read_bytes(), str(oid))
+            return loose_damage(loose.read_bytes(), str(oid))
         except FileNotFoundError:
-            problem = None  # packed, or missing: libgit2 tells which
-        if problem is not None:
-            return problem
+            pass  # packed, or missing: libgit2 tells which
         try:
             self.repo.odb.read(oid)
         except KeyError:
