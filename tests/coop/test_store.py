@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.process
 import multiprocessing.synchronize
 import os
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pygit2
@@ -43,17 +46,26 @@ def write_files(path: str, prefix: str, count: int | None) -> None:
         number += 1
 
 
-def die_moving_the_branch(path: str, ready: multiprocessing.synchronize.Event) -> None:
-    """Write a commit and start moving the branch to it as git does (lock file first), then wait to be killed."""
+def move_the_branch_when_told(path: str, ready: multiprocessing.synchronize.Event, go: multiprocessing.synchronize.Event) -> None:
+    """Write a commit and move the branch to it as git does, pausing between taking the branch lock and renaming it."""
     repository = GitStore(Path(path))
     head = repository.head()
-    tree = repository.build_tree(head.tree, {"unfinished.txt": b"never acknowledged"})
-    oid = repository._write_commit(tree, head, "Unfinished", node_signer())
+    tree = repository.build_tree(head.tree, {"slow.txt": b"moved by a slow writer"})
+    oid = repository._write_commit(tree, head, "Slow", node_signer())
+    lock = repository.path / (store.BRANCH + ".lock")
     with repository.writer_lock():
-        fd = os.open(repository.path / (store.BRANCH + ".lock"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         os.write(fd, f"{oid}\n".encode())
+        os.close(fd)
         ready.set()
-        time.sleep(3600)
+        go.wait()
+        os.rename(lock, repository.path / store.BRANCH)
+
+
+def waiting_for(lock_file: Path) -> bool:
+    """Tell whether some process waits to flock the file (the kernel lists waiters with `->` in /proc/locks)."""
+    inode = f":{lock_file.stat().st_ino} "
+    return any("->" in line and "FLOCK" in line and inode in line for line in Path("/proc/locks").read_text().splitlines())
 
 
 def put(files: dict[str, bytes | None]) -> Callable[[Snapshot], dict[str, bytes | None]]:
@@ -259,17 +271,53 @@ def test_commit_after_a_killed_writer_succeeds_at_once(crashed: GitStore) -> Non
     assert crashed.read("after.txt") == b"still works"
 
 
+@dataclass
+class SlowWriter:
+    """A writer in another process that holds the branch lock until told to finish its move."""
+
+    process: multiprocessing.process.BaseProcess
+    go: multiprocessing.synchronize.Event
+
+
 @pytest.fixture
-def killed_while_moving(repo: GitStore) -> GitStore:
-    """Return the store after a writer was killed with SIGKILL while it held the branch lock."""
+def slow_writer(repo: GitStore) -> Iterator[SlowWriter]:
+    """Start a writer that stops while holding the branch lock (and its lock file), until told to go on."""
     context = multiprocessing.get_context("spawn")
-    ready = context.Event()
-    writer = context.Process(target=die_moving_the_branch, args=(str(repo.path), ready))
+    ready, go = context.Event(), context.Event()
+    writer = context.Process(target=move_the_branch_when_told, args=(str(repo.path), ready, go))
     writer.start()
     assert ready.wait(60), "the writer never took the branch lock"
-    os.kill(writer.pid, signal.SIGKILL)
+    yield SlowWriter(writer, go)
+    writer.kill()
     writer.join()
+
+
+@pytest.fixture
+def killed_while_moving(repo: GitStore, slow_writer: SlowWriter) -> GitStore:
+    """Return the store after a writer was killed with SIGKILL while it held the branch lock."""
+    os.kill(slow_writer.process.pid, signal.SIGKILL)
+    slow_writer.process.join()
     return GitStore(repo.path)
+
+
+def test_a_live_writers_branch_lock_is_respected(repo: GitStore, slow_writer: SlowWriter) -> None:
+    lock = repo.path / (store.BRANCH + ".lock")
+    landed: list[str] = []
+    mine = threading.Thread(target=lambda: landed.append(GitStore(repo.path).commit(put({"mine.txt": b"mine"}), "Mine", node_signer())))
+    mine.start()
+    deadline = time.monotonic() + 20
+    while not waiting_for(repo.path / store.WRITER_LOCK) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert waiting_for(repo.path / store.WRITER_LOCK), "the second writer never queued behind the first"
+    assert lock.exists()  # kept while its owner lives
+    slow_writer.go.set()
+    slow_writer.process.join(60)
+    mine.join(60)
+
+    assert slow_writer.process.exitcode == 0
+    assert landed == [str(repo.head().id)]
+    assert set(repo.snapshot().walk()) == {"README.md", "slow.txt", "mine.txt"}
 
 
 def test_a_writer_killed_while_moving_the_branch_leaves_its_lock(killed_while_moving: GitStore) -> None:
@@ -283,7 +331,7 @@ def test_the_lock_of_a_writer_killed_while_moving_the_branch_is_cleared_at_once(
     commit = impatient(killed_while_moving).commit(put({"after.txt": b"x"}), "After the crash", node_signer())
 
     assert killed_while_moving.repo[commit].parents[0].id == before
-    assert set(killed_while_moving.snapshot().walk()) == {"README.md", "after.txt"}
+    assert set(killed_while_moving.snapshot().walk()) == {"README.md", "after.txt"}  # the killed move was never acknowledged
     assert not (killed_while_moving.path / (store.BRANCH + ".lock")).exists()
     git("--git-dir", str(killed_while_moving.path), "fsck", "--strict")
 
