@@ -3,11 +3,12 @@
 First every git object the commits reach is read once and checked (present,
 inflates, hashes to its id); a damaged object is reported and the scan goes on.
 If any is damaged, history is not replayed: what it would report follows from
-the damage. Otherwise each commit must carry an SSHSIG by a key of the node it names, and must be
-exactly what its statements cause when replayed, in the order its message lists
-them, through the same checks a node runs when it accepts them. A merge commit
-is unsigned and must be exactly the merge its parents make (coop.merge). Paths an area
-manages itself (the ledger's tiles) are checked by that area's own checks.
+the damage. Otherwise each commit must carry an SSHSIG by a key of the node it
+names, and must be exactly what its statements cause when replayed, in the
+order its message lists them, through the same checks a node runs when it
+accepts them. A merge commit is unsigned and must be exactly the merge its
+parents make (coop.merge). Paths an area manages itself (the ledger's tiles)
+are checked by that area's own checks.
 """
 from __future__ import annotations
 

@@ -270,7 +270,7 @@ class GitStore:
                 else:
                     current.set_target(new, message)
             except (pygit2.GitError, OSError, pygit2.AlreadyExistsError):
-                return False  # git outside coop holds the branch: retry while the caller's deadline allows
+                return False  # not written (a full disk, git outside coop in the way): retry while the deadline allows
             return True
 
     @contextmanager
