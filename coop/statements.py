@@ -37,13 +37,20 @@ def now() -> str:
 
 
 def parse_time(text: object) -> datetime:
-    """Parse a statement time (UTC, whole seconds, e.g. 2026-11-23T18:00:00Z), refusing any other form."""
+    """Parse a statement time (UTC, whole seconds, e.g. 2026-11-23T18:00:00Z), refusing any other form.
+
+    strptime alone lets through a lower-case `t` or `z` and non-ASCII digits, so a
+    time is accepted only if formatting it again gives exactly the same text.
+    """
     try:
         if not isinstance(text, str) or len(text) != 20:
             raise ValueError
-        return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+        moment = datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError as e:
         raise BadInput(f"time {text!r} must look like 2026-11-23T18:00:00Z") from e
+    if format_time(moment) != text:
+        raise BadInput(f"time {text!r} must be exactly YYYY-MM-DDTHH:MM:SSZ (upper-case T and Z, ASCII digits)")
+    return moment
 
 
 def format_time(moment: datetime) -> str:

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coop import canonical, statements
 from coop.errors import BadInput, BadSignature, Conflict, Forbidden
@@ -218,3 +221,39 @@ def test_key_record_whose_kid_does_not_match_its_key_is_refused(alice: KeyPair) 
 def test_key_record_with_a_small_order_key_is_refused() -> None:
     with pytest.raises(BadInput, match="small order"):
         KeyRecord.from_dict({"kid": "0" * 16, "public": b64(bytes(32))})
+
+
+@pytest.mark.parametrize("created", ["2025-01-01t00:00:00Z", "2025-01-01T00:00:00z", "2025-01-01 00:00:00Z",
+                                     "\u0662\u0660\u0662\u0665-01-01T00:00:00Z", "2025-1-01T00:00:00Z0"],
+                         ids=["lower-t", "lower-z", "space", "arabic-digits", "short-month"])
+def test_a_statement_time_not_exactly_in_the_documented_format_is_refused(alice: KeyPair, created: str) -> None:
+    signed = {**body(), "created": created}
+    raw = envelope(signed, [{"kid": alice.kid, "sig": b64(alice.sign(statements.pae(NOTE, canonical.encode(signed))))}])
+
+    with pytest.raises(BadInput, match="time"):
+        statements.verify(raw, origin=ORIGIN, keys=lookup(KeyRecord(alice.public)))
+
+
+def _accepts(text: str) -> bool:
+    try:
+        statements.parse_time(text)
+    except BadInput:
+        return False
+    return True
+
+
+# Strings near the format (each character of a real time, maybe swapped for a look-alike) and any text at all.
+NEAR_TIMES = st.builds(lambda moment, swaps: "".join(swaps.get(i, c) for i, c in enumerate(statements.format_time(moment))),
+                       st.datetimes(min_value=datetime(1, 1, 1), timezones=st.just(timezone.utc)),
+                       st.dictionaries(st.integers(0, 19), st.sampled_from("tz Tz0 9:-+.\u0660\u0669\uff10"), max_size=2))
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(st.one_of(NEAR_TIMES, st.text(max_size=24)))
+def test_a_time_is_accepted_exactly_when_it_formats_back_to_itself(text: str) -> None:
+    try:
+        again = statements.format_time(datetime.strptime(text, statements.TIME_FORMAT).replace(tzinfo=timezone.utc))
+    except ValueError:
+        again = None
+
+    assert _accepts(text) == (again == text)
