@@ -54,7 +54,8 @@ def cli(click_ctx: click.Context, home: str | None, identity: str | None) -> Non
 @pass_ctx
 def init(ctx: Context, name: str, origin: str, founder: str, node_name: str, kdf_cost: str | None, demo_data: bool) -> None:
     """Create a node: repository, charter, the founder's key and record, the node key."""
-    node = create_node({**ctx.overrides, "kdf_cost": kdf_cost}, name, origin, founder, node_name)
+    node = create_node({**ctx.overrides, "kdf_cost": kdf_cost}, name, origin, founder, node_name,
+                       rules=demo.charter_rules(founder) if demo_data else None)
     if demo_data:
         demo.fill(node)
     click.echo(f"Created co-op {name!r} ({origin}) at {node.home}: founder {founder}, node {node.name}")

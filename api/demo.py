@@ -2,14 +2,17 @@
 
 Handles are pseudonyms, as they would be for real members. The story: chen
 brought in a bakery, bilal talks to it, a team built its web shop, the first
-milestone was paid and split, dalia was paid out by mobile money, the members
-voted to admit a learner, and a second proposal is still open.
+milestone was paid and split, chen was paid out by mobile money (recorded by
+the founder, whom the demo charter names treasurer), the members voted to admit
+a learner, and a second proposal is still open.
 """
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from coop import statements
+from coop.ids import normalise_handle
 from coop.node import Node
 from governance import proposals as P
 from ledger import entries as E
@@ -26,6 +29,11 @@ DEMO_MEMBERS = [
 VOTE_WINDOW = 2
 
 
+def charter_rules(founder: str) -> dict[str, Any]:
+    """Return the demo charter's rules: the founder is the treasurer, and a vote may last seconds, to show a whole story at once."""
+    return {"treasurers": [normalise_handle(founder)], "min_window_seconds": {"default": 1}}
+
+
 def fill(node: Node) -> None:
     """Fill a freshly created node with the demo story."""
     for handle, roles, skills, added_by in DEMO_MEMBERS:
@@ -38,7 +46,7 @@ def fill(node: Node) -> None:
 
 
 def fill_project(node: Node) -> None:
-    """A referred client, a staffed project, a milestone paid and split, a payout."""
+    """A referred client, a staffed project, a milestone paid and split, a payout by the treasurer (the founder)."""
     now = statements.now()
     node.write(clients.CLIENT_TYPE, clients.client_fields("lumen-bakery", "Lumen Bakery", "chen", "bilal", now), "chen", created=now)
     node.write(work.PROJECT_TYPE, {"id": "bakery-shop", "client": "lumen-bakery", "title": "Online shop for the bakery",
@@ -56,7 +64,7 @@ def fill_project(node: Node) -> None:
     payments.pay(node, "bakery-shop", "catalogue", 150000, "EUR", "wise-eur", "bilal")
     node.write(E.PAYOUT, E.with_postings(E.PAYOUT, {"id": "pay-demo-1", "member": "chen", "amount": 20000, "currency": "EUR",
                                                     "account": "wise-eur", "method": "mobile-money", "fee": 250,
-                                                    "arrived": {"amount": 21100, "currency": "USD"}, "rate": "1.0784"}), "bilal")
+                                                    "arrived": {"amount": 21100, "currency": "USD"}, "rate": "1.0784"}))
 
 
 def fill_proposals(node: Node) -> None:

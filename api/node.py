@@ -55,9 +55,9 @@ def open_node(overrides: Mapping[str, Any] | None = None, passphrase: str | None
 
 
 def create_node(overrides: Mapping[str, Any] | None, name: str, origin: str, founder: str,
-                node_name: str = "node", passphrase: str | None = None) -> Node:
-    """Create a node with every area, and make it the keeper of a new ledger."""
+                node_name: str = "node", passphrase: str | None = None, rules: Mapping[str, Any] | None = None) -> Node:
+    """Create a node with every area (its charter's rules over the defaults), and make it the keeper of a new ledger."""
     wiring = Wiring()
-    node = wiring.attach(create(config.load(overrides), wiring.areas(), name, origin, founder, passphrase, node_name))
+    node = wiring.attach(create(config.load(overrides), wiring.areas(), name, origin, founder, passphrase, node_name, rules))
     keeper.setup(node)
     return node

@@ -6,16 +6,19 @@ by the founder; afterwards only a passed proposal changes it (governance).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from coop.errors import BadInput, Forbidden
+from coop.ids import check_id
 from coop.statements import Statement
 from coop import canonical
 from coop.view import CHARTER_PATH, DECIDED_RULES, View
 
 CHARTER_TYPE = "coop.charter/v1"
 ORIGIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]*(/[a-z0-9][a-z0-9._-]*)*")
+KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
+MAX_WINDOW_SECONDS = 365 * 86_400
 
 DEFAULT_RULES: dict[str, Any] = {
     "quorum_bp": 5000,
@@ -25,6 +28,10 @@ DEFAULT_RULES: dict[str, Any] = {
     "staffing_needs_proposal": False,
     "witnesses": [],
     "witness_quorum": 0,
+    # Members who may record a payout from any member's account (each member may always pay out their own).
+    "treasurers": [],
+    # Shortest voting window a proposal may open with, in seconds, per effect kind ("default" for the rest).
+    "min_window_seconds": {"default": 48 * 3600},
     # Basis points of each payment; the team shares what is left (see docs/ledger.md).
     "split_policy": {"treasury_bp": 1000, "referral_bp": 500, "referral_months": 12, "liaison_bp": 500, "funds": {"learners": 300}},
 }
@@ -37,6 +44,28 @@ def check_origin(origin: object) -> str:
     return origin
 
 
+def _check_treasurers(value: object) -> None:
+    if not isinstance(value, list):
+        raise BadInput("rule treasurers must be a list of handles")
+    handles = [check_id(handle, "treasurer") for handle in value]
+    if len(set(handles)) != len(handles):
+        raise BadInput("rule treasurers names a handle twice")
+
+
+def _check_min_windows(value: object) -> None:
+    if not isinstance(value, dict) or "default" not in value:
+        raise BadInput('rule min_window_seconds maps proposal kinds to seconds and must have a "default", e.g. {"default": 172800}')
+    for kind, seconds in value.items():
+        if not KIND_PATTERN.fullmatch(kind):
+            raise BadInput(f"rule min_window_seconds: {kind[:40]!r} is not a proposal kind")
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds <= MAX_WINDOW_SECONDS:
+            raise BadInput(f"rule min_window_seconds: {kind} must be whole seconds from 0 to {MAX_WINDOW_SECONDS}")
+
+
+# Rules whose values need more than a type check.
+RULE_CHECKS: dict[str, Callable[[object], None]] = {"treasurers": _check_treasurers, "min_window_seconds": _check_min_windows}
+
+
 def check_rules(rules: object) -> dict[str, Any]:
     """Refuse rules of the wrong type; basis points are integers from 0 to 10,000."""
     if not isinstance(rules, dict):
@@ -47,6 +76,8 @@ def check_rules(rules: object) -> dict[str, Any]:
                 raise BadInput(f"rule {name} must be basis points from 0 to 10000")
         elif name in DEFAULT_RULES and type(value) is not type(DEFAULT_RULES[name]):
             raise BadInput(f"rule {name} must be a {type(DEFAULT_RULES[name]).__name__}")
+        if name in RULE_CHECKS:
+            RULE_CHECKS[name](value)
     return rules
 
 
@@ -55,6 +86,12 @@ def charter_fields(name: str, origin: str, founder: str, rules: Mapping[str, Any
     if not name or len(name) > 200:
         raise BadInput("the co-op needs a name of 1-200 characters")
     return {"name": name, "origin": check_origin(origin), "founder": founder, "rules": check_rules({**DEFAULT_RULES, **(rules or {})})}
+
+
+def min_window(rules_in_force: Mapping[str, Any], kind: str) -> int:
+    """Return the shortest voting window, in seconds, a proposal of this effect kind may open with."""
+    windows = rules_in_force["min_window_seconds"]
+    return windows.get(kind, windows["default"])
 
 
 def rules(view: View) -> Mapping[str, Any]:

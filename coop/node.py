@@ -201,7 +201,7 @@ class Node:
 
 
 def create(cfg: config.Config, areas: Sequence[Area], name: str, origin: str, founder: str,
-           passphrase: str | None = None, node_name: str = "node") -> Node:
+           passphrase: str | None = None, node_name: str = "node", rules: Mapping[str, Any] | None = None) -> Node:
     """Create a node: repository, charter, founder's key and record, node key, settings."""
     home = cfg.home
     if (home / REPO_DIR).exists():
@@ -215,7 +215,7 @@ def create(cfg: config.Config, areas: Sequence[Area], name: str, origin: str, fo
     keys = KeyStore(home / KEYS_DIR, passphrase, cfg["kdf_cost"])
     founder_key = keys.unlock(founder) if keys.has(founder) else keys.create(founder)
     node_key = keys.unlock(node_name) if keys.has(node_name) else keys.create(node_name)
-    changes = genesis_changes(founder_key, node_key, name, origin)
+    changes = genesis_changes(founder_key, node_key, name, origin, rules)
     store.commit(lambda snapshot: changes, f"Create co-op {name}", CommitSigner(node_key, node_name, f"{node_name}@coop"))
     config.write_node_file(home, {"node_name": node_name, "identity": founder, "kdf_cost": cfg["kdf_cost"]})
     node = Node(config.load({"home": str(home)}), areas, passphrase)
@@ -231,12 +231,13 @@ def genesis_effects(view: View, founder: Mapping[str, Any], node_record: Mapping
     return effects
 
 
-def genesis_changes(founder: KeyPair, node_key: KeyPair, name: str, origin: str) -> dict[str, bytes | None]:
-    """Return the first commit's files: charter, founder record, node record, allowed_signers."""
+def genesis_changes(founder: KeyPair, node_key: KeyPair, name: str, origin: str,
+                    rules: Mapping[str, Any] | None = None) -> dict[str, bytes | None]:
+    """Return the first commit's files: charter (default rules, overridden by `rules`), founder record, node record, allowed_signers."""
     origin = charter.check_origin(origin)
     signed = []
     for seq, (kind, fields) in enumerate([
-        (charter.CHARTER_TYPE, charter.charter_fields(name, origin, founder.handle)),
+        (charter.CHARTER_TYPE, charter.charter_fields(name, origin, founder.handle, rules)),
         (MEMBER_TYPE, member_fields(founder.handle, ["founder", "member"], [], [KeyRecord(founder.public)])),
         (NODE_TYPE, {"name": node_key.handle, "keys": [KeyRecord(node_key.public).to_dict()]}),
     ], start=1):

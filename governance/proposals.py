@@ -19,11 +19,12 @@ from datetime import timedelta
 from typing import Any
 
 from coop import statements
-from coop.charter import rules as charter_rules
+from coop.charter import min_window, rules as charter_rules
 from coop.errors import BadInput, Conflict, CoopError, Forbidden, Invalid, NotFound
 from coop.ids import check_id, sharded
 from coop.statements import Statement
 from coop.view import View
+from governance.durations import format_duration
 from governance.methods import Ballot, Method, Rules, Tally, check_options, tally
 from governance.render import MAX_MARKDOWN_BYTES
 
@@ -134,6 +135,11 @@ class Governance:
         opens, closes = statements.parse_time(body["opens"]), statements.parse_time(body.get("closes"))
         if closes <= opens:
             raise BadInput("a proposal closes after it opens")
+        kind = body["effect"]["kind"]  # the effect was checked before the opening
+        shortest = min_window(charter_rules(view), kind)
+        if (closes - opens).total_seconds() < shortest:
+            raise Invalid(f"a {kind} proposal stays open at least {format_duration(shortest)} ({shortest} seconds, the charter's "
+                          f"min_window_seconds); this one would close after {format_duration(int((closes - opens).total_seconds()))}")
         if abs(opens - statements.parse_time(view.clock(statement))) > statements.MAX_SKEW:
             raise BadInput("a proposal opens when it is sent (its opens time must be now)")
         if body.get("eligible") != eligible_voters(view):

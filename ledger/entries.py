@@ -13,7 +13,7 @@ Accounts, and the sign of a balance:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -239,10 +239,21 @@ def overdrawn(balances: Balances, postings: Iterable[Posting]) -> list[str]:
     return found
 
 
-def check_owner_moves(body: Mapping[str, Any]) -> None:
-    """Refuse a transfer out of a member's account signed by anyone but that member."""
-    if body["type"] == TRANSFER and body["from"].startswith("member:") and body["from"] != f"member:{body['author']}":
+def members_named(body: Mapping[str, Any], postings: Iterable[Posting]) -> list[str]:
+    """Return the members whose accounts an entry moves money in or out of, or (an assertion) states the balance of."""
+    accounts = [account for account, _, _ in postings] + ([body["account"]] if body["type"] == ASSERT else [])
+    return sorted({account[len("member:"):] for account in accounts if account.startswith("member:")})
+
+
+def check_owner_moves(body: Mapping[str, Any], treasurers: Collection[str]) -> None:
+    """Refuse money out of a member's account signed by anyone but that member (or, for a payout, a treasurer)."""
+    author = body["author"]
+    if body["type"] == TRANSFER and body["from"].startswith("member:") and body["from"] != f"member:{author}":
         raise Forbidden(f"only {body['from'][7:]!r} moves money out of their own account")
+    if body["type"] == PAYOUT and body["member"] != author and author not in treasurers:
+        named = ", ".join(sorted(treasurers)) or "nobody yet"
+        raise Forbidden(f"a payout to {body['member']!r} is recorded only by {body['member']!r} or a treasurer the charter names "
+                        f"({named}), not by {author!r}")
 
 
 def apply_within_means(balances: Balances, body: Mapping[str, Any], postings: Iterable[Posting]) -> None:

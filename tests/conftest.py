@@ -1,18 +1,22 @@
 """Shared fixtures: a fresh node in a temporary directory, with real git and real keys."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from api.node import create_node
-from coop import statements
+from coop import replay, statements
 from coop.node import Node
+from coop.store import Snapshot
+from coop.view import View
 
 PASSPHRASE = "test passphrase"
 ORIGIN = "coop.example/test"
+# The test charter lets a vote last a second, so tests of windows need not wait (a real co-op's minimum is 48 hours).
+CHARTER_RULES = {"min_window_seconds": {"default": 1}}
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +37,7 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def node(home: Path) -> Iterator[Node]:
     """Return a fresh node: founder alice, members bob (mentor) and carol, learner dan."""
-    created = create_node({"home": str(home)}, "Test Co-op", ORIGIN, "alice")
+    created = create_node({"home": str(home)}, "Test Co-op", ORIGIN, "alice", rules=CHARTER_RULES)
     created.add_member("bob", ["member", "mentor"], ["python", "web"])
     created.add_member("carol", ["member"], ["design"])
     created.add_member("dan", ["learner"], ["html"], author="bob")
@@ -61,3 +65,30 @@ def clock(node: Node) -> Clock:
     fake = Clock()
     node.clock = fake
     return fake
+
+
+Effects = Callable[[View], Mapping[str, "bytes | None"]]
+CommitUnchecked = Callable[[Node, bytes, Effects], str]
+
+
+@pytest.fixture
+def commit_unchecked() -> CommitUnchecked:
+    """Return a function that commits one statement where its kind puts it, with the given effects, skipping its checks.
+
+    This is what a rogue or buggy node could write: `coop verify` must report it.
+    """
+
+    def commit(node: Node, raw: bytes, effects: Effects) -> str:
+        paths: list[str] = []
+
+        def prepare(snapshot: Snapshot) -> dict[str, bytes | None]:
+            view = View(snapshot)
+            statement = statements.verify(raw, origin=view.origin, keys=view.keys)
+            paths[:] = [node.registry.kind(statement.type).path(statement)]
+            view.stage({paths[0]: raw, **view.seq_change(statement, paths[0])})
+            view.stage(effects(view))
+            return view.pending
+
+        return node.store.commit(prepare, lambda: f"Unchecked commit\n\n{replay.trailer(paths)}\n", node.commit_signer())
+
+    return commit

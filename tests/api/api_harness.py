@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -23,6 +24,8 @@ from ledger import book
 COOP = Path(sys.executable).with_name("coop")
 PASSPHRASE = "test passphrase"
 ORIGIN = "coop.example/test"
+# The test charter lets a vote last a second, so tests of windows need not wait (a real co-op's minimum is 48 hours).
+CHARTER_RULES = {"min_window_seconds": {"default": 1}}
 MEMBERS = {"bob": ["member", "mentor"], "carol": ["member"], "dan": ["learner"]}
 # Quick retries so the webhook tests need not wait long; no rate limits unless a test sets them.
 SERVER_ENV = {"COOP_PASSPHRASE": PASSPHRASE, "COOP_KDF_COST": "min", "COOP_WEBHOOK_ALLOW_PRIVATE": "1",
@@ -105,9 +108,9 @@ class Coop:
         return Client(self.url)
 
 
-def make_node(home: Path, founder: str = "alice") -> tuple[dict[str, KeyPair], str]:
-    """Create a node with a founder (alice) and members; return their keys and the log's verifier key."""
-    node = create_node({"home": str(home), "kdf_cost": "min"}, "Test Co-op", ORIGIN, founder, passphrase=PASSPHRASE)
+def make_node(home: Path, founder: str = "alice", rules: Mapping[str, Any] = CHARTER_RULES) -> tuple[dict[str, KeyPair], str]:
+    """Create a node with a founder (alice), the charter's rules, and members; return their keys and the log's verifier key."""
+    node = create_node({"home": str(home), "kdf_cost": "min"}, "Test Co-op", ORIGIN, founder, passphrase=PASSPHRASE, rules=rules)
     for handle, roles in MEMBERS.items():
         node.add_member(handle, roles, ["html"] if roles == ["learner"] else ["python"], author="bob" if roles == ["learner"] else None)
     keys = {handle: node.keys.unlock(handle) for handle in [founder, *MEMBERS]}

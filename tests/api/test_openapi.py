@@ -33,7 +33,7 @@ CHECKS = ["--checks", "all", "--exclude-checks", "positive_data_acceptance"]
 def coop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Coop]:
     """Return a served node with the demo story in it, so lists have items and the links reach real ones."""
     home = tmp_path_factory.mktemp("openapi") / "node"
-    keys, vkey = make_node(home, founder="amina")  # the demo story's founder
+    keys, vkey = make_node(home, founder="amina", rules=demo.charter_rules("amina"))  # the demo story's founder and charter
     node = open_node({"home": str(home), "kdf_cost": "min"}, PASSPHRASE)
     demo.fill(node)
     node.index.db.close()

@@ -31,7 +31,7 @@ def pay_the_books(node: Node) -> None:
     policy, sha = book.policy_in_force(view)
     node.write(E.SPLIT, E.split_fields(0, book.leaf_hash_hex(raw), revenue, policy, sha, {"bob": 10000}, None, False, None))
     node.write(E.PAYOUT, E.with_postings(E.PAYOUT, {"id": "pay-1", "member": "bob", "amount": 20000, "currency": "EUR", "account": "bank",
-                                                    "method": "wise", "fee": 100, "arrived": {"amount": 19900, "currency": "EUR"}, "rate": "1"}))
+                                                    "method": "wise", "fee": 100, "arrived": {"amount": 19900, "currency": "EUR"}, "rate": "1"}), "bob")
 
 
 def test_books_page_draws_where_the_money_went(node: Node, browser: FlaskClient) -> None:

@@ -21,6 +21,7 @@ from coop.members import member_fields
 from coop.statements import KeyRecord
 from coop.store import GitStore
 from governance.proposals import PROPOSAL_TYPE, proposal_path, text_sha256
+from ledger import entries as E
 from projects import clients, work
 
 JSON = {"Content-Type": "application/json"}
@@ -158,6 +159,28 @@ def test_a_learner_may_not_make_a_proposal_403(coop: Coop, client: Client) -> No
     error = refused(coop, client, client.sign(dan, "coop.proposal/v1", fields), "/api/v1/proposals")
 
     assert error["status"] == 403 and error["code"] == "forbidden"
+
+
+def payout(member: str) -> dict[str, Any]:
+    """Return a payout of 100.00 EUR to a member, postings computed."""
+    return E.with_postings(E.PAYOUT, {"id": "pay-1", "member": member, "amount": 10_000, "currency": "EUR", "account": "wise-eur",
+                                      "method": "bank", "fee": 0, "arrived": {"amount": 10_000, "currency": "EUR"}, "rate": "1"})
+
+
+def test_a_payout_from_another_members_account_is_refused_403(coop: Coop, client: Client) -> None:
+    raw = client.sign(coop.keys["carol"], E.PAYOUT, payout("bob"))
+
+    error = refused(coop, client, raw, "/api/v1/ledger/entries")
+
+    assert error["status"] == 403 and "recorded only by 'bob' or a treasurer" in error["message"]
+
+
+def test_a_payout_to_an_unknown_member_is_refused_404(coop: Coop, client: Client) -> None:
+    raw = client.sign(coop.keys["carol"], E.PAYOUT, payout("zed"))
+
+    error = refused(coop, client, raw, "/api/v1/ledger/entries")
+
+    assert error["status"] == 404 and error["message"] == "no such member 'zed'"
 
 
 def test_an_oversized_statement_is_refused_413(coop: Coop, client: Client) -> None:

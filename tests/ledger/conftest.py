@@ -134,7 +134,8 @@ def _add_movement(writer: BookWriter, rng: random.Random) -> None:
         fee = rng.randint(0, amount // 50)
         writer.add(E.PAYOUT, E.with_postings(E.PAYOUT, {
             "id": f"pay-{n}", "member": member, "amount": amount, "currency": currency, "account": account,
-            "method": rng.choice(E.PAYOUT_METHODS), "fee": fee, "arrived": {"amount": amount - fee, "currency": currency}, "rate": "1"}))
+            "method": rng.choice(E.PAYOUT_METHODS), "fee": fee, "arrived": {"amount": amount - fee, "currency": currency}, "rate": "1"}),
+            member)
     elif roll < 0.95:
         source, most = rng.choice(owed)
         target = rng.choice([m for m in MEMBERS if m != source])

@@ -155,7 +155,8 @@ def demo_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
             patch.delenv(name, raising=False)
         patch.setenv("COOP_PASSPHRASE", "test passphrase")
         patch.setenv("COOP_KDF_COST", "min")
-        node = create_node({"home": str(tmp_path_factory.mktemp("demo") / "node")}, "Demo Co-op", "coop.example/demo", "amina")
+        node = create_node({"home": str(tmp_path_factory.mktemp("demo") / "node")}, "Demo Co-op", "coop.example/demo", "amina",
+                           rules=demo.charter_rules("amina"))
         demo.fill(node)
     yield node
     node.index.db.close()
