@@ -11,7 +11,9 @@ repository, so `coop sync` knows where to fetch from.
 branch. Statements the peer lacks are offered to its API first. The branch moves
 only once every new commit replays and the areas' checks (the ledger against its
 checkpoint) pass: by a fast-forward, or by the deterministic merge of
-coop.merge when both sides took writes. A peer whose branch no longer descends
+coop.merge when both sides took writes. The move is a compare-and-swap against
+the head that was verified and merged with (GitStore.move_branch); a local
+commit that lands meanwhile makes sync join again, so it is never lost. A peer whose branch no longer descends
 from what it served before (a force-reset), or whose checkpoint contradicts
 ours (two roots for one size, a tree that does not extend ours), is refused and
 both sides are kept as evidence under `<home>/evidence/`.
@@ -30,8 +32,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import pygit2
-
 from coop import audit, config, merge
 from coop.errors import BadInput, Conflict, IntegrityError, StoreError
 from coop.index import Index, open_database
@@ -43,6 +43,7 @@ from coop.store import BRANCH, GitStore, Snapshot
 from coop.view import View
 
 FETCH_TIMEOUT = 300
+MOVE_ATTEMPTS = 20  # local writes landing during one sync before it gives up
 MAX_PROBLEMS_SHOWN = 5
 EVIDENCE_DIR = "evidence"
 INCOMING = "refs/coop/incoming/"
@@ -209,6 +210,38 @@ class Peer:
         repo.references.create(self.served, self.theirs, force=True)  # only ever moves forward, checked just above
         return None
 
+    def join(self, registry: Registry, done: dict[str, Any]) -> SyncResult | None:
+        """Verify the peer's new commits, then move our branch to them (or to the merge with them) if it is still at `ours`.
+
+        Return None when the branch moved meanwhile (a local write): the move is a
+        compare-and-swap against the head we verified and merged with, so nothing
+        that landed locally is lost; `ours` is then the new head, to join again with.
+        """
+        store, repo, ours, theirs, source = self.store, self.store.repo, self.ours, self.theirs, self.source
+        if ours is None or theirs == ours or repo.descendant_of(ours, theirs):
+            return SyncResult(source, **done)
+        report = audit.verify_repository(store, registry, tip=theirs, known=ours)
+        if not report:
+            return self.refuse("invalid", "; ".join(str(p) for p in report.problems[:MAX_PROBLEMS_SHOWN]), **done)
+        diverged = not repo.descendant_of(theirs, ours)
+        fork = self.check_fork(view_at(store, ours), view_at(store, theirs), diverged)
+        if fork:
+            return self.refuse("fork", fork, **done)
+        target = theirs
+        if diverged:
+            try:
+                target, plan = merge.merge_commit(store, registry, ours, theirs)
+            except Conflict as e:
+                return self.refuse("fork", str(e), **done)
+            problems = [m for check in registry.checks() for m in check(view_at(store, target))]
+            if problems:
+                return self.refuse("invalid", f"merging with the peer breaks: {'; '.join(problems[:MAX_PROBLEMS_SHOWN])}", **done)
+            done.update(merged=True, left_out=tuple(plan.left_out))
+        if not store.move_branch(repo[ours].id, repo[target].id, f"sync with {source}"):
+            self.ours = str(store.repo.references[BRANCH].target)
+            return None
+        return SyncResult(source, taken=report.commits, **done)
+
 
 def sync(store: GitStore, registry: Registry, home: Path, source: str, check_fork: ForkCheck,
          keep: Sequence[str] = (), offer: Offer | None = None) -> SyncResult:
@@ -235,31 +268,11 @@ def sync(store: GitStore, registry: Registry, home: Path, source: str, check_for
                 if rewritten:
                     return peer.refuse("force-reset", rewritten)
     done: dict[str, Any] = {"offered": offered.accepted, "offer_problems": offered.problems}
-    repo, ours, theirs = store.repo, peer.ours, peer.theirs
-    if ours is None or theirs == ours or repo.descendant_of(ours, theirs):
-        return SyncResult(source, **done)
-    report = audit.verify_repository(store, registry, tip=theirs, known=ours)
-    if not report:
-        return peer.refuse("invalid", "; ".join(str(p) for p in report.problems[:MAX_PROBLEMS_SHOWN]), **done)
-    diverged = not repo.descendant_of(theirs, ours)
-    fork = check_fork(view_at(store, ours), view_at(store, theirs), diverged)
-    if fork:
-        return peer.refuse("fork", fork, **done)
-    target = theirs
-    if diverged:
-        try:
-            target, plan = merge.merge_commit(store, registry, ours, theirs)
-        except Conflict as e:
-            return peer.refuse("fork", str(e), **done)
-        problems = [m for check in registry.checks() for m in check(view_at(store, target))]
-        if problems:
-            return peer.refuse("invalid", f"merging with the peer breaks: {'; '.join(problems[:MAX_PROBLEMS_SHOWN])}", **done)
-        done.update(merged=True, left_out=tuple(plan.left_out))
-    try:
-        repo.references[BRANCH].set_target(target)
-    except (OSError, pygit2.GitError) as e:
-        return SyncResult(source, refused=f"the branch moved while syncing (a local write?); sync again: {e}", **done)
-    return SyncResult(source, taken=report.commits, **done)
+    for _ in range(MOVE_ATTEMPTS):
+        result = peer.join(registry, done)  # None: a local commit landed after we verified and merged
+        if result is not None:
+            return result
+    return SyncResult(source, refused=f"the branch kept moving while syncing ({MOVE_ATTEMPTS} local writes); sync again", **done)
 
 
 def view_at(store: GitStore, commit: str) -> View:

@@ -6,15 +6,21 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pygit2
 import pytest
 
 from api.node import open_node
 from api_harness import ORIGIN, PASSPHRASE, SERVER_ENV, Server, make_node
+from coop import audit, replication
+from coop.node import Node
+from coop.store import GitStore
+from coop.view import View
 from ledger import book
 from ledger import entries as E
+from ledger.fork import check_fork
 from ledger.keeper import STATE_FILE
 from ledger.note import verify_checkpoint
 
@@ -161,3 +167,61 @@ def test_forked_checkpoint_is_refused_and_both_checkpoints_are_kept(pair: Pair) 
                     for side in ("ours", "theirs"))
     assert ours.size == theirs.size == 1
     assert ours.root != theirs.root
+
+
+class LandingFirst(GitStore):
+    """Our repository, where local writes land just before sync's branch moves (after it verified and merged), one a move."""
+
+    def __init__(self, path: Path, writes: list[Callable[[], str]]) -> None:
+        super().__init__(path)
+        self.writes = writes
+        self.landed: list[str] = []
+
+    def move_branch(self, expected: pygit2.Oid | None, new: pygit2.Oid, message: str) -> bool:
+        """Land the next local write, then move the branch as sync asked (the move must now fail and sync join again)."""
+        if self.writes:
+            self.landed.append(self.writes.pop(0)())
+        return super().move_branch(expected, new, message)
+
+
+def learner_added(node: Node, handle: str) -> Callable[[], str]:
+    """Return a write that adds a learner on a node (as carol) and returns the commit it made."""
+    return lambda: node.add_member(handle, ["learner"], [], author="carol").commit
+
+
+@pytest.fixture
+def peer(node: Node, tmp_path: Path) -> Path:
+    """Return the repository of a copy of our node that then added erin."""
+    shutil.copytree(node.home, tmp_path / "peer")
+    copy = open_node({"home": str(tmp_path / "peer")})
+    copy.add_member("erin", ["learner"], [], author="bob")
+    copy.index.db.close()
+    return tmp_path / "peer" / "repo.git"
+
+
+@pytest.mark.parametrize("we_wrote_first", [False, True], ids=["fast-forward", "merge"])
+def test_a_local_commit_landing_while_sync_moves_the_branch_is_kept(node: Node, peer: Path, we_wrote_first: bool) -> None:
+    if we_wrote_first:
+        node.add_member("gus", ["learner"], [], author="alice")
+    racing = LandingFirst(node.store.path, [learner_added(node, "fay")])
+
+    result = replication.sync(racing, node.registry, node.home, str(peer), check_fork)
+
+    assert result and result.merged and result.taken == 1
+    head = racing.head()
+    assert head is not None and len(racing.landed) == 1 and racing.repo.descendant_of(head.id, racing.landed[0])
+    view = View(racing.snapshot())
+    assert all(view.member(h) is not None for h in ["erin", "fay"] + (["gus"] if we_wrote_first else []))
+    assert audit.verify_repository(node.store, node.registry)
+
+
+def test_a_sync_outrun_by_local_writes_every_time_gives_up_and_keeps_them_all(node: Node, peer: Path) -> None:
+    writes = [learner_added(node, f"learner-{n}") for n in range(replication.MOVE_ATTEMPTS)]
+    racing = LandingFirst(node.store.path, writes)
+
+    result = replication.sync(racing, node.registry, node.home, str(peer), check_fork)
+
+    assert not result and "kept moving" in (result.refused or "")
+    head = racing.head()
+    assert head is not None and str(head.id) == racing.landed[-1]
+    assert View(racing.snapshot()).member("erin") is None
