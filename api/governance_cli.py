@@ -62,7 +62,8 @@ def _bad_rule(rule: str) -> Any:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(EFFECT_KINDS), default="general", show_default=True, help="What passing it does.")
 @click.option("--method", type=click.Choice([m.value for m in Method]), default="consent", show_default=True, help="How it is decided.")
-@click.option("--closes-in", help="Voting window, e.g. 2s, 90m, 7d. Without it the proposal is a draft.")
+@click.option("--closes-in", help="Voting window, e.g. 2s, 90m, 7d: at least the charter's minimum for the kind "
+              "(48h unless it says otherwise). Without it the proposal is a draft.")
 @click.option("--title", help="Title (default: the first heading of FILE).")
 @click.option("--option", "options", multiple=True, help="An option for ranked choice (repeat).")
 @click.option("--handle", help="The learner to admit (--kind admit).")

@@ -154,7 +154,7 @@ def signed_batches(node: Node, count: int) -> list[list[bytes]]:
     books = Books(*book.policy_in_force(view))
     raws: list[bytes] = []
     for kind, fields in books.fields(count, lambda index, revenue: book.leaf_hash_hex(raws[index])):
-        author = books.rng.choice(AUTHORS)
+        author = books.rng.choice(AUTHORS) if kind != E.PAYOUT else fields["member"]  # a payout is signed by the member paid
         seqs[author] += 1
         body = statements.make_body(kind, ORIGIN, author, seqs[author], fields, created=books.created())
         raws.append(statements.sign(body, [pairs[author]]))
@@ -385,7 +385,7 @@ def generated_bodies(count: int) -> list[dict[str, Any]]:
     books = Books(SplitPolicy.from_dict(record), book.policy_sha256(record), seed=13)
     bodies = []
     for kind, fields in books.fields(count, lambda index, revenue: merkle.leaf_hash(canonical.encode(revenue)).hex()):
-        author = books.rng.choice(AUTHORS)
+        author = books.rng.choice(AUTHORS) if kind != E.PAYOUT else fields["member"]  # a payout is signed by the member paid
         bodies.append(statements.make_body(kind, ORIGIN, author, len(bodies) + 1, fields, created=books.created()))
     return bodies
 
