@@ -54,8 +54,8 @@ def parse_time(text: object) -> datetime:
 
 
 def format_time(moment: datetime) -> str:
-    """Return a time as statements write it."""
-    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
+    """Return a time as statements write it (the year always in four digits, which strftime does not promise)."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def check_not_future(statement: Statement, now: str) -> None:

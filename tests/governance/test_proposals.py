@@ -11,7 +11,7 @@ import pytest
 
 from api.node import open_node
 from coop import audit, statements
-from coop.errors import BadSignature, Conflict, Forbidden, Invalid
+from coop.errors import BadInput, BadSignature, Conflict, Forbidden, Invalid
 from coop.keys import KeyPair
 from coop.members import MEMBER_TYPE, member_fields, record_sha
 from coop.node import Node
@@ -83,6 +83,15 @@ def test_proposal_with_a_forged_eligible_list_is_refused(node: Node) -> None:
     fields = P.proposal_fields("p-x", "T", "# Text\n", "majority", {"kind": "general"}, node.view(), 3600)
     fields["eligible"] = ["alice"]
     refused(node, lambda: node.write(P.PROPOSAL_TYPE, fields, "alice"), Invalid, "eligible")
+
+
+@pytest.mark.parametrize("field", ["opens", "closes"])
+@pytest.mark.parametrize("change", [str.lower, lambda t: t.replace("-", "\u2011", 1)], ids=["lower-case-t-and-z", "non-ascii-dash"])
+def test_a_proposal_time_not_exactly_in_the_documented_format_is_refused(node: Node, field: str,
+                                                                        change: Callable[[str], str]) -> None:
+    fields = P.proposal_fields("p-x", "T", "# Text\n", "majority", {"kind": "general"}, node.view(), 3600)
+    fields[field] = change(fields[field])
+    refused(node, lambda: node.write(P.PROPOSAL_TYPE, fields, "alice"), BadInput, "time")
 
 
 # -- votes: every refusal, and nothing stored ----------------------------------------------
