@@ -1,13 +1,15 @@
 """Wiring: the one place that knows every area and builds a node from them."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from coop import apps, config
 from coop.area import CORE
 from coop.kinds import Area
-from coop.node import Node, create
+from coop.errors import Conflict
+from coop.node import REPO_DIR, Node, create
+from coop.scratch import built_in_place
 from coop.view import View
 from governance import area as governance_area
 from governance import effects
@@ -55,9 +57,21 @@ def open_node(overrides: Mapping[str, Any] | None = None, passphrase: str | None
 
 
 def create_node(overrides: Mapping[str, Any] | None, name: str, origin: str, founder: str,
-                node_name: str = "node", passphrase: str | None = None, rules: Mapping[str, Any] | None = None) -> Node:
-    """Create a node with every area (its charter's rules over the defaults), and make it the keeper of a new ledger."""
-    wiring = Wiring()
-    node = wiring.attach(create(config.load(overrides), wiring.areas(), name, origin, founder, passphrase, node_name, rules))
-    keeper.setup(node)
-    return node
+                node_name: str = "node", passphrase: str | None = None, fill: Callable[[Node], None] | None = None,
+                rules: Mapping[str, Any] | None = None) -> Node:
+    """Create a node with every area (its charter's rules over the defaults), keeper of a new ledger, filled by `fill`; a failure leaves no directory behind."""
+    settings = dict(overrides or {})
+    home = config.load(settings).home
+    if (home / REPO_DIR).exists():
+        raise Conflict(f"a node already exists at {home}")
+    with built_in_place(home, "init") as scratch:
+        wiring = Wiring()
+        node = wiring.attach(create(config.load({**settings, "home": str(scratch)}), wiring.areas(), name, origin, founder,
+                                    passphrase, node_name, rules))
+        keeper.setup(node)
+        if fill is not None:
+            fill(node)
+        node.index.db.close()
+    built = open_node({**settings, "home": str(home)}, passphrase)
+    built.refresh()
+    return built

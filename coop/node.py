@@ -49,6 +49,9 @@ class Node:
         if not (self.home / REPO_DIR).exists():
             raise NotFound(f"no node at {self.home}: create one with `coop --home {self.home} init ...`")
         self.store = GitStore(self.home / REPO_DIR)
+        if self.store.head() is None:
+            raise NotFound(f"the node at {self.home} was never finished (its repository has no commits): "
+                           "remove it and run `coop init` again")
         self.registry = Registry(areas)
         self.keys = KeyStore(self.home / KEYS_DIR, passphrase, cfg["kdf_cost"])
         self.index = Index(open_database(cfg["database_url"], self.home), self.registry.indexers())
@@ -191,7 +194,7 @@ class Node:
         view = self.view()
         raw = view.read(member_path(handle))
         if raw is None:
-            raise NotFound(f"no member {handle!r}")
+            raise NotFound(f"no such member {handle!r}")
         current = statements.parse(raw)[0]
         fields = {k: v for k, v in current.items() if k not in statements.COMMON_FIELDS}
         if "keys" in changes:
@@ -202,10 +205,8 @@ class Node:
 
 def create(cfg: config.Config, areas: Sequence[Area], name: str, origin: str, founder: str,
            passphrase: str | None = None, node_name: str = "node", rules: Mapping[str, Any] | None = None) -> Node:
-    """Create a node: repository, charter, founder's key and record, node key, settings."""
+    """Create a node in an empty directory: repository, charter, founder's key and record, node key, settings."""
     home = cfg.home
-    if (home / REPO_DIR).exists():
-        raise Conflict(f"a node already exists at {home}")
     founder = normalise_handle(founder)
     node_name = check_id(node_name, "node name")
     if node_name == founder:
@@ -213,8 +214,8 @@ def create(cfg: config.Config, areas: Sequence[Area], name: str, origin: str, fo
     home.mkdir(parents=True, exist_ok=True)
     store = GitStore.create(home / REPO_DIR)
     keys = KeyStore(home / KEYS_DIR, passphrase, cfg["kdf_cost"])
-    founder_key = keys.unlock(founder) if keys.has(founder) else keys.create(founder)
-    node_key = keys.unlock(node_name) if keys.has(node_name) else keys.create(node_name)
+    founder_key = keys.create(founder)
+    node_key = keys.create(node_name)
     changes = genesis_changes(founder_key, node_key, name, origin, rules)
     store.commit(lambda snapshot: changes, f"Create co-op {name}", CommitSigner(node_key, node_name, f"{node_name}@coop"))
     config.write_node_file(home, {"node_name": node_name, "identity": founder, "kdf_cost": cfg["kdf_cost"]})

@@ -23,9 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,6 +36,7 @@ from coop.index import Index, open_database
 from coop.kinds import Registry
 from coop.merge import new_commits
 from coop.replay import statement_order
+from coop.scratch import built_in_place
 from coop.node import KEYS_DIR, REPO_DIR
 from coop.store import BRANCH, GitStore, Snapshot
 from coop.view import View
@@ -84,13 +83,9 @@ def check_report(report: audit.Report, source: str) -> None:
 
 def clone(source: str, target: Path, registry: Registry, database_url: str = "") -> audit.Report:
     """Fetch a co-op's repository, verify every commit, then create a node at target without any keys."""
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise Conflict(f"{target} exists and is not empty")
     if not source:
         raise BadInput("say where to clone from: a URL such as http://host:8000/git/ or a path")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.clone-", dir=target.parent))
-    try:
+    with built_in_place(target, "clone") as scratch:
         store = GitStore.create(scratch / REPO_DIR)
         head = fetch(store.path, source, BRANCH)
         report = audit.verify_repository(GitStore(store.path), registry)
@@ -104,12 +99,6 @@ def clone(source: str, target: Path, registry: Registry, database_url: str = "")
             index.update(GitStore(store.path))
         finally:
             index.db.close()
-        if target.exists():
-            target.rmdir()
-        os.rename(scratch, target)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
     return report
 
 
