@@ -1,8 +1,13 @@
 """What every `coop` subcommand shares: the options of the group, the opened node, progress bars."""
 from __future__ import annotations
 
+import codecs
+import json
 import sys
+import unicodedata
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import click
 from tqdm import tqdm
@@ -10,8 +15,9 @@ from tqdm import tqdm
 from api.node import open_node
 from coop.digits import parse_whole
 from coop.errors import BadInput
-from coop.ids import check_id
+from coop.ids import normalise_handle
 from coop.node import Node
+from coop.view import View
 
 
 class Context:
@@ -40,12 +46,35 @@ def progress(total: int | None, what: str, unit: str = " commits") -> tuple[tqdm
     return bar, bar.update
 
 
-def parse_shares(text: str) -> dict[str, int]:
-    """Parse `alice:6000,bob:4000` (handles and basis points) as the team options take it."""
+def existing_member(view: View, text: str) -> str:
+    """Return the handle of the member a command names, or say there is no such member."""
+    handle = normalise_handle(text)
+    view.require_member(handle)
+    return handle
+
+
+def parse_shares(text: str, view: View) -> dict[str, int]:
+    """Parse `alice:6000,bob:4000` (members' handles and basis points) as the team options take it."""
     shares: dict[str, int] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         handle, colon, bp = part.partition(":")
         if not colon:
             raise BadInput(f"{part!r} must be HANDLE:BASIS_POINTS, e.g. alice:6000")
-        shares[check_id(handle, "team member")] = parse_whole(bp, f"basis points of {handle!r}")
+        shares[existing_member(view, handle)] = parse_whole(bp, f"basis points of {handle!r}")
     return shares
+
+
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def read_text(path: Path) -> str:
+    """Read a text file a member saved: UTF-8 (with or without a BOM) or UTF-16 with a BOM, as NFC text."""
+    data = path.read_bytes()
+    encoding = "utf-16" if data.startswith(UTF16_BOMS) else "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as e:
+        raise BadInput(f"{path} is not UTF-8 text (byte {e.start} cannot be read): save it as UTF-8, or UTF-16 with a "
+                       f"byte-order mark; a file from an Arabic Windows tool converts with `iconv -f cp1256 -t utf-8`") from e
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
+

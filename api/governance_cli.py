@@ -7,21 +7,22 @@ from typing import Any
 
 import click
 
-from api.context import Context, pass_ctx
+from api.context import Context, existing_member, pass_ctx, read_text
 from coop import canonical, statements
 from coop.errors import BadInput
 from coop.ids import check_id
+from coop.view import View
 from governance import proposals as P
 from governance.durations import parse_duration
 from governance.index import ProposalRow, VoteRow
 from governance.methods import Method
 from governance.render import to_text
-from ledger.money import check_currency, from_decimal
+from ledger.money import parse_money
 
 EFFECT_KINDS = ("general", "admit", "charter", "split_policy", "spend")
 
 
-def effect_from_options(kind: str, handle: str | None, rules: tuple[str, ...], policy: Path | None,
+def effect_from_options(view: View, kind: str, handle: str | None, rules: tuple[str, ...], policy: Path | None,
                         amount: str | None, purpose: str | None, effect_json: str | None) -> dict[str, Any]:
     """Build a proposal's effect from the command's options."""
     if effect_json:
@@ -34,7 +35,7 @@ def effect_from_options(kind: str, handle: str | None, rules: tuple[str, ...], p
     if kind == "admit":
         if not handle:
             raise BadInput("an admit proposal needs --handle LEARNER")
-        return {"kind": "admit", "handle": check_id(handle, "handle")}
+        return {"kind": "admit", "handle": existing_member(view, handle)}
     if kind == "charter":
         changed: dict[str, Any] = {}
         for rule in rules:
@@ -44,13 +45,12 @@ def effect_from_options(kind: str, handle: str | None, rules: tuple[str, ...], p
     if kind == "split_policy":
         if policy is None:
             raise BadInput("a split_policy proposal needs --policy FILE.json")
-        return {"kind": "split_policy", "policy": canonical.parse_text(policy.read_text(), str(policy))}
+        return {"kind": "split_policy", "policy": canonical.parse_text(read_text(policy), str(policy))}
     if kind == "spend":
         if not amount or not purpose:
             raise BadInput("a spend proposal needs --amount 'AMOUNT CURRENCY' and --purpose")
-        value, _, currency = amount.partition(" ")
-        currency = check_currency(currency.upper())
-        return {"kind": "spend", "amount": from_decimal(value, currency), "currency": currency, "purpose": purpose}
+        minor, currency = parse_money(amount, "--amount")
+        return {"kind": "spend", "amount": minor, "currency": currency, "purpose": purpose}
     return {"kind": kind}
 
 
@@ -78,10 +78,10 @@ def propose(ctx: Context, file: Path, kind: str, method: str, closes_in: str | N
             handle: str | None, rules: tuple[str, ...], policy: Path | None, amount: str | None, purpose: str | None,
             effect_json: str | None, proposal_id: str | None) -> None:
     """Make a proposal from a markdown FILE; prints its id on the last line."""
-    text = file.read_text(encoding="utf-8")
+    text = read_text(file)
     heading = next((line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")), None)
     chosen_title = title or heading or file.stem
-    effect = effect_from_options(kind, handle, rules, policy, amount, purpose, effect_json)
+    effect = effect_from_options(ctx.node.view(), kind, handle, rules, policy, amount, purpose, effect_json)
     pid = check_id(proposal_id, "proposal id") if proposal_id else f"p-{secrets.token_hex(3)}"
     seconds = parse_duration(closes_in) if closes_in else None
     fields = P.proposal_fields(pid, chosen_title, text, method, effect, ctx.node.view(), seconds, list(options))

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from api.context import Context, parse_shares, pass_ctx, progress
+from api.context import Context, existing_member, parse_shares, pass_ctx, progress
 from coop.errors import BadInput, NotFound
 from coop.ids import check_id
 from coop.view import View
@@ -18,7 +18,7 @@ from governance.proposals import proposal_path
 from ledger import book, keeper, log, witness
 from ledger import entries as E
 from ledger.index import EntryRow
-from ledger.money import check_currency, from_decimal, to_decimal
+from ledger.money import check_currency, from_decimal, parse_money, to_decimal
 from ledger.note import Note, TlogProof, Verifier, WitnessPolicy, verify_tlog_proof
 
 
@@ -77,7 +77,8 @@ def split(ctx: Context, index: int, team: str, referrer: str | None, referral_ex
     raw = log.entry_at(view, index)
     revenue = book.statements.parse(raw)[0]
     policy, sha = book.policy_in_force(view)
-    fields = E.split_fields(index, book.leaf_hash_hex(raw), revenue, policy, sha, parse_shares(team), referrer, not referral_expired, liaison)
+    fields = E.split_fields(index, book.leaf_hash_hex(raw), revenue, policy, sha, parse_shares(team, view), referrer and existing_member(view, referrer),
+                           not referral_expired, liaison and existing_member(view, liaison))
     record(ctx, E.SPLIT, fields)
 
 
@@ -97,9 +98,8 @@ def payout(ctx: Context, member: str, amount: str, currency: str, account: str, 
     currency = check_currency(currency.upper())
     minor, fee_minor = from_decimal(amount, currency), from_decimal(fee, currency)
     if arrived:
-        value, _, arrived_currency = arrived.partition(" ")
-        arrived_currency = check_currency(arrived_currency.upper())
-        got = {"amount": from_decimal(value, arrived_currency), "currency": arrived_currency}
+        arrived_minor, arrived_currency = parse_money(arrived, "--arrived")
+        got = {"amount": arrived_minor, "currency": arrived_currency}
     else:
         got = {"amount": minor - fee_minor, "currency": currency}
     record(ctx, E.PAYOUT, {"id": entry_id or new_id("pay"), "member": check_id(member, "member"), "amount": minor, "currency": currency,

@@ -8,7 +8,7 @@ from typing import Any
 import click
 import peewee
 
-from api.context import Context, parse_shares, pass_ctx
+from api.context import Context, existing_member, parse_shares, pass_ctx, read_text
 from coop import statements
 from coop.errors import BadInput
 from coop.ids import check_id, normalise_handle
@@ -16,16 +16,9 @@ from coop.index import MemberRow
 from ledger import book
 from ledger import entries as E
 from ledger.index import EntryRow, PostingRow
-from ledger.money import check_currency, from_decimal, to_decimal
+from ledger.money import check_currency, from_decimal, parse_money, to_decimal
 from projects import clients, learners, matching, outcomes, payments, work
 from projects.index import ClientRow, LearnerRow, ProjectRow, TeamRow
-
-
-def parse_money(text: str) -> tuple[int, str]:
-    """Parse '1500.00 EUR' into minor units and a currency."""
-    value, _, currency = text.strip().partition(" ")
-    currency = check_currency(currency.strip().upper())
-    return from_decimal(value, currency), currency
 
 
 def skills_list(text: str) -> list[str]:
@@ -50,6 +43,7 @@ def client_add(ctx: Context, client_id: str, name: str, liaison: str | None, no_
     """Register a client you brought in: you are its referrer."""
     me = ctx.node.identity(ctx.identity).handle
     now = statements.now()
+    liaison = liaison and existing_member(ctx.node.view(), liaison)
     fields = clients.client_fields(check_id(client_id, "client id"), name, None if no_referrer else me, liaison, now)
     receipt = ctx.node.write(clients.CLIENT_TYPE, fields, me, created=now)
     click.echo(f"client {client_id} registered at {receipt.path} (referrer: {fields['referrer'] or 'nobody'})")
@@ -78,9 +72,9 @@ def client_list(ctx: Context) -> None:
 @pass_ctx
 def request(ctx: Context, project_id: str, client_id: str, title: str, text_file: Path | None, skills: str, budget: str, deadline: str) -> None:
     """Post a client's request for work."""
-    amount, currency = parse_money(budget)
+    amount, currency = parse_money(budget, "a budget")
     fields = {"id": check_id(project_id, "project id"), "client": client_id, "title": title,
-              "text": text_file.read_text(encoding="utf-8") if text_file else "", "skills": skills_list(skills),
+              "text": read_text(text_file) if text_file else "", "skills": skills_list(skills),
               "budget": {"amount": amount, "currency": currency}, "deadline": deadline}
     receipt = ctx.node.write(work.PROJECT_TYPE, fields, ctx.identity)
     click.echo(f"request {project_id} posted at {receipt.path}")
@@ -113,7 +107,7 @@ def apply_(ctx: Context, project_id: str, note: str) -> None:
 @pass_ctx
 def team_(ctx: Context, project_id: str, shares: str) -> None:
     """Form a project's team from its applicants (the liaison does this)."""
-    ctx.node.write(work.TEAM_TYPE, {"project": check_id(project_id, "project id"), "shares": parse_shares(shares)}, ctx.identity)
+    ctx.node.write(work.TEAM_TYPE, {"project": check_id(project_id, "project id"), "shares": parse_shares(shares, ctx.node.view())}, ctx.identity)
     click.echo(f"{project_id} is staffed")
 
 
@@ -210,7 +204,7 @@ def _milestone(ctx: Context, project_id: str, milestone_id: str, status: str, ti
     if status == "planned":
         if not title or not amount:
             raise BadInput("a new milestone needs --title and --amount")
-        minor, currency = parse_money(amount)
+        minor, currency = parse_money(amount, "--amount")
         fields = {"project": project_id, "milestone": milestone_id, "title": title, "amount": minor, "currency": currency, "status": status}
     else:
         previous = view.body(work.milestone_path(check_id(project_id, "project id"), milestone_id))
@@ -284,8 +278,7 @@ def match(ctx: Context, project_id: str | None, member: str | None) -> None:
         people = node.index.query(lambda: {r.handle: [s for s in r.skills.split(",") if s] for r in MemberRow.select()})
         ranked = matching.rank(body["skills"], people)
     else:
-        handle = normalise_handle(member or "")
-        skills = node.view().require_member(handle)["skills"]
+        skills = node.view().require_member(normalise_handle(member or ""))["skills"]
         requests = node.index.query(lambda: {r.project_id: r.skills.split(",") for r in ProjectRow.select().where(ProjectRow.state == "requested")})
         ranked = matching.fitting(skills, requests)
     for position, found in enumerate(ranked, 1):
@@ -322,10 +315,10 @@ def learner_join(ctx: Context, handle: str, track: str, skills: str) -> None:
 def learner_mentor(ctx: Context, handle: str, mentor: str) -> None:
     """Assign or change a learner's mentor."""
     view = ctx.node.view()
-    current = learners.profile(view, normalise_handle(handle))
+    current = learners.profile(view, existing_member(view, handle))
     if current is None:
         raise BadInput(f"{handle!r} has no learner profile")
-    fields = {**{k: v for k, v in current.items() if k not in statements.COMMON_FIELDS}, "mentor": normalise_handle(mentor)}
+    fields = {**{k: v for k, v in current.items() if k not in statements.COMMON_FIELDS}, "mentor": existing_member(view, mentor)}
     ctx.node.write(learners.LEARNER_TYPE, fields, ctx.identity)
     click.echo(f"{handle}'s mentor is {mentor}")
 
@@ -337,7 +330,7 @@ def learner_mentor(ctx: Context, handle: str, mentor: str) -> None:
 def learner_note(ctx: Context, handle: str, text: str) -> None:
     """Add a progress note (the learner or their mentor)."""
     note_id = f"n-{secrets.token_hex(4)}"
-    ctx.node.write(learners.NOTE_TYPE, {"learner": normalise_handle(handle), "id": note_id, "note": text}, ctx.identity)
+    ctx.node.write(learners.NOTE_TYPE, {"learner": existing_member(ctx.node.view(), handle), "id": note_id, "note": text}, ctx.identity)
     click.echo(f"note {note_id} added")
 
 
@@ -366,7 +359,7 @@ def learners_(ctx: Context, show_all: bool) -> None:
 @pass_ctx
 def earnings(ctx: Context, member: str | None) -> None:
     """What a member earned, and from which project."""
-    handle = normalise_handle(member) if member else ctx.node.identity(ctx.identity).handle
+    handle = existing_member(ctx.node.view(), member) if member else ctx.node.identity(ctx.identity).handle
 
     def rows() -> list[Any]:
         return list(PostingRow.select(PostingRow.amount, PostingRow.currency, EntryRow.project, EntryRow.client, EntryRow.created)
@@ -374,7 +367,10 @@ def earnings(ctx: Context, member: str | None) -> None:
                     .where(PostingRow.account == f"member:{handle}", EntryRow.type == "coop.ledger.split/v1")
                     .order_by(EntryRow.index).dicts())
 
-    for r in ctx.node.index.query(rows):
+    found = ctx.node.index.query(rows)
+    if not found:
+        click.echo(f"{handle} has earned nothing from a project yet")
+    for r in found:
         click.echo(f"{r['created'][:10]}  {(r['project'] or '-'):<16} {r['client']:<14} {to_decimal(-r['amount'], r['currency']):>12} {r['currency']}")
 
 
@@ -390,6 +386,8 @@ def report_outcomes(ctx: Context, png: Path | None) -> None:
     """Per cohort: learners who became members, members who earned, median earnings; payment costs by month."""
     from api.charts import outcomes_chart  # matplotlib takes half a second to import: only when drawing
 
+    if png and png.suffix.lower() != ".png":
+        raise BadInput(f"--png writes a PNG image: give a file name ending in .png, not {png.name!r}")
     result = outcomes_report(ctx)
     click.echo(f"{'COHORT':<8} {'JOINED':>6} {'LEARNERS':>8} {'→MEMBERS':>8} {'EARNED':>6} {'MEDIAN':>12}")
     for row in result.cohorts:

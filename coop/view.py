@@ -127,7 +127,7 @@ class View:
         """Return a member record body or raise NotFound."""
         record = self.member(handle)
         if record is None:
-            raise NotFound(f"no member {handle!r}")
+            raise NotFound(f"no such member {handle!r}")
         return record
 
     def handles(self) -> list[str]:

@@ -73,6 +73,15 @@ def to_decimal(amount: MinorUnits, currency: CurrencyCode) -> str:
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
+def parse_money(text: str, what: str = "an amount") -> tuple[MinorUnits, CurrencyCode]:
+    """Parse money as a person types it, '1500.00 EUR', into minor units and a currency."""
+    value, _, currency = text.strip().partition(" ")
+    if not currency.strip():
+        raise BadInput(f"{what} needs a currency: {value or '300'} EUR, for example")
+    code = check_currency(currency.strip().upper())
+    return from_decimal(value, code), code
+
+
 def from_decimal(text: str, currency: CurrencyCode) -> MinorUnits:
     """Parse a decimal string ("1500", "1500.5", "-0.05") into minor units, refusing more places than the currency has."""
     places = CURRENCIES[check_currency(currency)]
