@@ -34,6 +34,13 @@ def api_url(source: str) -> str | None:
     return base[: -len(GIT_SUFFIX)] if base.endswith(GIT_SUFFIX) else base
 
 
+def git_url(source: str) -> str:
+    """Return where a peer serves git: a node's own URL (http://host:port) gets /git/; a /git/ URL or a path stays."""
+    if api_url(source) is None or source.rstrip("/").endswith(GIT_SUFFIX):
+        return source
+    return f"{source.rstrip('/')}{GIT_SUFFIX}/"
+
+
 def offer(source: str, raws: Sequence[bytes]) -> Offered:
     """Post statements to a peer's API in order; stop at the first answer that says to come back later."""
     base = api_url(source)

@@ -27,12 +27,12 @@ def registry() -> Registry:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @pass_ctx
 def clone(ctx: Context, source: str, directory: Path) -> None:
-    """Fetch a co-op's repository from SOURCE (e.g. http://host:8000/git/), verify it all, and make a node in DIRECTORY.
+    """Fetch a co-op's repository from SOURCE (a node's URL, e.g. http://host:8000), verify it all, and make a node in DIRECTORY.
 
     The new node holds no keys: it reads, verifies and serves. Add your own
     identity's key later to act as yourself.
     """
-    report = replication.clone(source, directory, registry())
+    report = replication.clone(peering.git_url(source), directory, registry())
     click.echo(f"cloned {source} into {directory}: {report.commits} commits and {report.statements} statements verified")
 
 
@@ -53,9 +53,9 @@ def sync(ctx: Context, peers: tuple[str, ...], no_offer: bool) -> None:
     names, it then cosigns the checkpoint and posts the cosignature to the peer.
     """
     node = ctx.node
-    sources = list(peers) or replication.peers(node.store)
+    sources = [peering.git_url(peer) for peer in peers] or replication.peers(node.store)
     if not sources:
-        raise BadInput("no peers: name one (a URL such as http://host:8000/git/ or a path), or clone from one first")
+        raise BadInput("no peers: name one (a node's URL such as http://host:8000, or a path), or clone from one first")
     refused = []
     for source in sources:
         try:
