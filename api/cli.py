@@ -1,7 +1,8 @@
 """The `coop` command: one click group, a subcommand for everything a member does.
 
-Errors the platform raises on purpose (CoopError) are caught once here and
-printed as one line; anything else is a bug and keeps its traceback.
+Errors the platform raises on purpose (CoopError) and those of the machine
+(OSError: a missing folder, a busy port) are caught once here and printed as
+one line; anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
@@ -53,12 +54,26 @@ def cli(click_ctx: click.Context, home: str | None, identity: str | None) -> Non
 @click.option("--demo", "demo_data", is_flag=True, help="Also fill the node with demo data.")
 @pass_ctx
 def init(ctx: Context, name: str, origin: str, founder: str, node_name: str, kdf_cost: str | None, demo_data: bool) -> None:
-    """Create a node: repository, charter, the founder's key and record, the node key."""
-    node = create_node({**ctx.overrides, "kdf_cost": kdf_cost}, name, origin, founder, node_name,
-                       rules=demo.charter_rules(founder) if demo_data else None)
-    if demo_data:
-        demo.fill(node)
+    """Create a node: repository, charter, the founder's key and record, the node key (all or nothing)."""
+    passphrase = new_passphrase()
+    node = create_node({**ctx.overrides, "kdf_cost": kdf_cost}, name, origin, founder, node_name, passphrase,
+                       demo.fill if demo_data else None, demo.charter_rules(founder) if demo_data else None)
     click.echo(f"Created co-op {name!r} ({origin}) at {node.home}: founder {founder}, node {node.name}")
+    if passphrase == demo.PASSPHRASE:
+        click.echo(f"warning: the passphrase is the demo's ({demo.PASSPHRASE!r}), which anyone can read in the README: "
+                   "set COOP_PASSPHRASE to your own for a real co-op", err=True)
+
+
+def new_passphrase() -> str | None:
+    """Return the passphrase for a new node's keys: COOP_PASSPHRASE, else asked twice at a terminal."""
+    passphrase = os.environ.get("COOP_PASSPHRASE")
+    if passphrase is None and sys.stdin.isatty():
+        passphrase = click.prompt("Passphrase for this node's keys", hide_input=True, default="", show_default=False)
+        if not passphrase:
+            raise BadInput("an empty passphrase is not allowed: nothing was created")
+        if click.prompt("The same passphrase again", hide_input=True, default="", show_default=False) != passphrase:
+            raise BadInput("the two passphrases differ: nothing was created")
+    return passphrase
 
 
 @cli.group()
@@ -197,15 +212,23 @@ def serve(ctx: Context, listen: str | None) -> None:
                    err=True)
     address = listen or node.config["listen"]
     host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise BadInput(f"--listen takes HOST:PORT, e.g. 127.0.0.1:8000, not {address!r}")
     app = create_app(node)
-    start_webhooks(app)
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stop the webhook worker cleanly
-    click.echo(f"Coop is serving {node.view().charter()['name']!r} at http://{address}/", err=True)
     try:
         # waitress refuses bodies far beyond the app's own limit before reading them; the app
         # answers bodies just over its limit with a JSON 413 itself.
-        waitress.serve(app, host=host, port=int(port), threads=node.config["threads"], ident="coop",
-                       max_request_body_size=WAITRESS_BODY_FACTOR * node.config["max_body"])
+        server = waitress.create_server(app, host=host, port=int(port), threads=node.config["threads"], ident="coop",
+                                        max_request_body_size=WAITRESS_BODY_FACTOR * node.config["max_body"])
+    except OSError as e:
+        raise OSError(e.errno, f"cannot listen on {address}: {e.strerror or e} (choose another with --listen HOST:PORT)") from e
+    start_webhooks(app)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stop the webhook worker cleanly
+    click.echo(f"Coop is serving {node.view().charter()['name']!r} at http://{address}/\n"
+               f"  pages: http://{address}/ (members), /proposals, /projects, /books; the API is at /api/v1/\n"
+               f"  next, in another terminal: coop --home {node.home} member list", err=True)
+    try:
+        server.run()
     finally:
         stop(app)
 
@@ -243,15 +266,34 @@ for command in (*governance_commands, *projects_commands, *replication_commands,
     cli.add_command(command)
 
 
+EXIT_REFUSED = 2  # the platform refused: a CoopError
+EXIT_ENVIRONMENT = 3  # the machine refused: a missing folder, a busy port, no permission
+
+
 def main() -> None:
-    """Run the command line, printing platform errors as one line."""
+    """Run the command line as the `coop` console script."""
+    sys.exit(run())
+
+
+def run(args: list[str] | None = None) -> int:
+    """Run the command line and return its exit status, printing platform and environment errors as one line."""
     try:
-        cli.main(standalone_mode=False)
+        status = cli.main(args, prog_name="coop", standalone_mode=False)
     except click.exceptions.Abort:
-        sys.exit(130)
+        return 130
     except click.ClickException as e:
         e.show()
-        sys.exit(e.exit_code)
+        return e.exit_code
     except CoopError as e:
         click.echo(f"error: {e.message}", err=True)
-        sys.exit(2)
+        return EXIT_REFUSED
+    except OSError as e:
+        click.echo(f"error: {describe_os_error(e)}", err=True)
+        return EXIT_ENVIRONMENT
+    return status if isinstance(status, int) else 0
+
+
+def describe_os_error(error: OSError) -> str:
+    """Say in one line what the operating system refused, and on which file."""
+    what = error.strerror or str(error)
+    return f"{what}: {error.filename}" if error.filename else what

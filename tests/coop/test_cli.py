@@ -12,7 +12,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from api.cli import cli
+from api.cli import cli, run
 
 COOP = Path(sys.executable).with_name("coop")
 
@@ -146,4 +146,75 @@ def test_console_script_prints_a_refusal_as_one_line(coop_home: Path) -> None:
     result = run_coop("--home", str(coop_home), "member", "show", "nobody")
 
     assert result.returncode == 2
-    assert result.stderr == "error: no member 'nobody'\n"
+    assert result.stderr == "error: no such member 'nobody'\n"
+
+
+# -- no traceback for a user's mistake or the environment -------------------------------------
+
+JUNK = "../zz z"  # a value no id, handle, amount or URL accepts
+JUNK_INTEGER = "9" * 30  # beyond any database's integer range
+JUNK_FILE = "missing-folder/zz.md"
+
+
+def leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    """Yield every command that does something (not a group), with its path."""
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from leaf_commands(command, (*prefix, name))
+        else:
+            yield (*prefix, name), command
+
+
+def junk_value(param: click.Parameter) -> str:
+    """Return what a careless user might type for a parameter: junk, or the first choice where choices are fixed."""
+    if isinstance(param.type, click.Choice):
+        return str(param.type.choices[0])
+    if isinstance(param.type, click.types.IntParamType):
+        return JUNK_INTEGER
+    if isinstance(param.type, click.Path):
+        return JUNK_FILE
+    return JUNK
+
+
+def junk_arguments(command: click.Command) -> list[str]:
+    """Return a command line giving junk to every argument and every option that takes a value."""
+    args: list[str] = []
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.is_flag and param.name != "help":
+            args += [param.opts[0], junk_value(param)]
+        elif isinstance(param, click.Argument):
+            args.append(junk_value(param))
+    return args
+
+
+def half_made_node(home: Path) -> Path:
+    """Return a data directory left by an init that stopped after making the repository."""
+    subprocess.run(["git", "init", "-q", "--bare", str(home / "repo.git")], check=True)
+    (home / "keys").mkdir()
+    return home
+
+
+HOMES: dict[str, Callable[[Path], Path]] = {
+    "missing home": lambda tmp: tmp / "nowhere",
+    "half-made node": lambda tmp: half_made_node(tmp / "half"),
+    "real node": lambda tmp: (invoke("--home", str(tmp / "real"), "init", "--name", "Test Co-op", "--origin", "coop.example/test",
+                                     "--founder", "alice"), tmp / "real")[1],
+}
+
+
+@pytest.mark.parametrize("home_kind", list(HOMES))
+@pytest.mark.parametrize("path, command", list(leaf_commands(cli)), ids=[" ".join(p) for p, _ in leaf_commands(cli)])
+def test_no_command_shows_a_traceback_for_junk_input(path: tuple[str, ...], command: click.Command, home_kind: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    home = HOMES[home_kind](tmp_path)
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+
+    try:
+        status = run(["--home", str(home), "--as", "alice", *path, *junk_arguments(command)])
+    except SystemExit as e:  # a command that ends with its own message (verify) exits like this
+        status = e.code
+
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert status == 0 or err.strip(), "a refusal says why"
