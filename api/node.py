@@ -72,6 +72,4 @@ def create_node(overrides: Mapping[str, Any] | None, name: str, origin: str, fou
         if fill is not None:
             fill(node)
         node.index.db.close()
-    built = open_node({**settings, "home": str(home)}, passphrase)
-    built.refresh()
-    return built
+    return open_node({"home": str(home)}, passphrase)  # opened as coop.node.create opens it: from node.toml alone

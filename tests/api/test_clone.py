@@ -79,6 +79,33 @@ def test_clone_of_a_good_node_verifies_and_holds_no_keys(base: Path, tmp_path: P
     node.index.db.close()
 
 
+@pytest.mark.parametrize("suffix", ["", "/", "/git", "/git/"], ids=["node URL", "node URL with slash", "git URL", "git URL with slash"])
+def test_clone_takes_a_nodes_own_url_or_its_git_url(suffix: str, base: Path, tmp_path: Path, serve: Callable[[Path], Server]) -> None:
+    server = serve(copy_of(base, tmp_path))
+    target = tmp_path / "mine"
+
+    done = coop("clone", f"{server.url}{suffix}", str(target))
+
+    assert done.returncode == 0, done.stderr
+    remote = subprocess.run(["git", "--git-dir", str(target / "repo.git"), "remote", "get-url", "origin"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert remote.rstrip("/") == f"{server.url}/git"
+    synced = coop("--home", str(target), "sync", "--no-offer")
+    assert synced.returncode == 0, synced.stderr
+    assert "nothing new" in synced.stdout
+
+
+def test_sync_takes_a_nodes_own_url(base: Path, tmp_path: Path, serve: Callable[[Path], Server]) -> None:
+    server = serve(copy_of(base, tmp_path))
+    target = tmp_path / "mine"
+    coop("clone", server.url, str(target))
+
+    synced = coop("--home", str(target), "sync", "--no-offer", server.url)
+
+    assert synced.returncode == 0, synced.stderr
+    assert "nothing new" in synced.stdout
+
+
 def add_unsigned_commit(home: Path, work: Path) -> None:
     """Add a file with plain git (no signature) and push it straight into the node's repository."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "GIT_CONFIG_NOSYSTEM": "1"}

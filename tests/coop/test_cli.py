@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -12,7 +13,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from api.cli import cli, run
+from api.cli import EXIT_ENVIRONMENT, cli, run
+from governance import proposals as P
 
 COOP = Path(sys.executable).with_name("coop")
 
@@ -218,3 +220,129 @@ def test_no_command_shows_a_traceback_for_junk_input(path: tuple[str, ...], comm
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     assert status == 0 or err.strip(), "a refusal says why"
+
+
+# -- messages that say what is wrong ----------------------------------------------------------
+
+def refusal(home: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """Run a command as alice that must be refused; return its one-line error."""
+    capsys.readouterr()
+    status = run(["--home", str(home), "--as", "alice", *args])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    return err
+
+
+@pytest.mark.parametrize("args", [
+    ("member", "show", "zed"),
+    ("earnings", "--member", "zed"),
+    ("match", "--member", "zed"),
+    ("learner", "mentor", "zed", "alice"),
+    ("learner", "note", "zed", "well done"),
+    ("client", "add", "acme", "--name", "Acme", "--liaison", "zed"),
+    ("team", "shop", "--shares", "zed:10000"),
+    ("propose", "PROPOSAL", "--kind", "admit", "--handle", "zed"),
+], ids=lambda args: " ".join(args[:2]))
+def test_an_unknown_handle_is_no_such_member_in_every_command(args: tuple[str, ...], coop_home: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    proposal = tmp_path / "admit.md"
+    proposal.write_text("# Admit zed\n")
+
+    err = refusal(coop_home, *(str(proposal) if a == "PROPOSAL" else a for a in args), capsys=capsys)
+
+    assert err == "error: no such member 'zed'\n"
+
+
+def test_earnings_of_a_member_who_earned_nothing_says_so(coop_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--home", str(coop_home), "earnings", "--member", "alice"]) == 0
+
+    assert capsys.readouterr().out == "alice has earned nothing from a project yet\n"
+
+
+@pytest.mark.parametrize("args, what", [
+    (("request", "shop", "--client", "acme", "--title", "Shop", "--skills", "web", "--budget", "300", "--deadline", "2027-01-01"), "a budget"),
+    (("propose", "PROPOSAL", "--kind", "spend", "--amount", "300", "--purpose", "hosting"), "--amount"),
+    (("milestone", "add", "shop", "design", "--title", "Design", "--amount", "300"), "--amount"),
+    (("ledger", "payout", "alice", "300", "EUR", "--account", "bank", "--method", "bank", "--arrived", "300"), "--arrived"),
+], ids=["budget", "spend", "milestone", "arrived"])
+def test_money_without_a_currency_says_a_currency_is_needed(args: tuple[str, ...], what: str, coop_home: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    proposal = tmp_path / "spend.md"
+    proposal.write_text("# Hosting\n")
+
+    err = refusal(coop_home, *(str(proposal) if a == "PROPOSAL" else a for a in args), capsys=capsys)
+
+    assert err == f"error: {what} needs a currency: 300 EUR, for example\n"
+
+
+ARABIC = "# مرحبا\n\nنص المقترح.\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
+def test_a_proposal_file_is_read_in_utf8_or_utf16_with_a_bom(encoding: str, coop_home: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    proposal = tmp_path / "arabic.md"
+    if encoding.endswith("-bom"):
+        codec = encoding[:-4]
+        proposal.write_bytes(("\ufeff" + ARABIC).encode(codec))
+    else:
+        proposal.write_bytes(ARABIC.encode(encoding))
+
+    assert run(["--home", str(coop_home), "--as", "alice", "propose", str(proposal), "--id", "p-arabic"]) == 0
+
+    shown = json.loads(invoke("--home", str(coop_home), "show", P.proposal_path("p-arabic")).output)
+    assert (shown["body"]["title"], shown["body"]["text"]) == ("مرحبا", ARABIC)
+
+
+def test_a_proposal_file_in_another_encoding_is_refused_naming_the_one_needed(coop_home: Path, tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    proposal = tmp_path / "arabic.md"
+    proposal.write_bytes(ARABIC.encode("cp1256"))
+
+    err = refusal(coop_home, "propose", str(proposal), capsys=capsys)
+
+    assert "is not UTF-8 text" in err and "save it as UTF-8" in err
+    assert invoke("--home", str(coop_home), "proposals", "--state", "all").output.count("\n") == 1  # the header alone
+
+
+def test_an_environment_error_is_one_line_with_its_own_exit_status(coop_home: Path, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    status = run(["--home", str(coop_home), "report", "outcomes", "--png", str(tmp_path / "no-such-folder" / "chart.png")])
+
+    assert status == EXIT_ENVIRONMENT
+    assert capsys.readouterr().err == f"error: No such file or directory: {tmp_path / 'no-such-folder' / 'chart.png'}\n"
+
+
+# -- coop serve ---------------------------------------------------------------------------------
+
+def test_serve_on_a_busy_port_says_so_in_one_line_and_never_that_it_serves(coop_home: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = "127.0.0.1:%d" % taken.getsockname()[1]
+
+        result = run_coop("--home", str(coop_home), "serve", "--listen", address)
+
+    assert result.returncode == EXIT_ENVIRONMENT
+    assert result.stderr.startswith(f"error: cannot listen on {address}: ")
+    assert result.stderr.count("\n") == 1 and "serving" not in result.stderr
+
+
+def test_serve_says_what_to_do_next_once_it_listens(coop_home: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = "127.0.0.1:%d" % probe.getsockname()[1]
+    server = subprocess.Popen([str(COOP), "--home", str(coop_home), "serve", "--listen", address], stderr=subprocess.PIPE, text=True)
+    try:
+        said = [server.stderr.readline() for _ in range(3)]
+        host, port = address.split(":")
+        with socket.create_connection((host, int(port))):  # it said so only once the socket was bound
+            pass
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        server.stderr.close()
+
+    assert said[0] == f"Coop is serving 'Test Co-op' at http://{address}/\n"
+    assert f"http://{address}/" in said[1] and "/proposals" in said[1]
+    assert f"coop --home {coop_home} member list" in said[2]

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coop.errors import BadInput
-from ledger.money import CURRENCIES, MAX_AMOUNT, Money, check_amount, check_currency, from_decimal, to_decimal
+from ledger.money import CURRENCIES, MAX_AMOUNT, Money, check_amount, check_currency, from_decimal, parse_money, to_decimal
 
 
 @pytest.mark.parametrize(("code", "places"), [
@@ -79,3 +79,14 @@ def test_malformed_decimal_string_is_refused(text: str, currency: str) -> None:
 @given(st.integers(-MAX_AMOUNT, MAX_AMOUNT), st.sampled_from(sorted(CURRENCIES)))
 def test_decimal_rendering_round_trips(amount: int, currency: str) -> None:
     assert from_decimal(to_decimal(amount, currency), currency) == amount
+
+
+@given(st.integers(-MAX_AMOUNT, MAX_AMOUNT), st.sampled_from(sorted(CURRENCIES)))
+def test_money_as_a_person_types_it_reads_back(amount: int, currency: str) -> None:
+    assert parse_money(f" {to_decimal(amount, currency)} {currency.lower()} ") == (amount, currency)
+
+
+@pytest.mark.parametrize("text", ["300", "300 ", "  "], ids=["number-alone", "trailing-space", "blank"])
+def test_money_without_a_currency_says_one_is_needed(text: str) -> None:
+    with pytest.raises(BadInput, match=r"^a budget needs a currency: 300 EUR, for example$"):
+        parse_money(text, "a budget")
