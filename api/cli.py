@@ -14,6 +14,8 @@ import threading
 from typing import Any
 
 import click
+import peewee
+import pygit2
 
 from api import demo
 from api.chat import bridge
@@ -267,7 +269,7 @@ for command in (*governance_commands, *projects_commands, *replication_commands,
 
 
 EXIT_REFUSED = 2  # the platform refused: a CoopError
-EXIT_ENVIRONMENT = 3  # the machine refused: a missing folder, a busy port, no permission
+EXIT_ENVIRONMENT = 3  # the machine refused (a missing folder, a busy port) or the stored data is damaged
 
 
 def main() -> None:
@@ -289,6 +291,13 @@ def run(args: list[str] | None = None) -> int:
         return EXIT_REFUSED
     except OSError as e:
         click.echo(f"error: {describe_os_error(e)}", err=True)
+        return EXIT_ENVIRONMENT
+    except pygit2.GitError as e:
+        click.echo(f"error: the repository is damaged: {e} (`coop verify` lists what it finds)", err=True)
+        return EXIT_ENVIRONMENT
+    except peewee.DatabaseError as e:
+        click.echo(f"error: the index database is damaged: {e} (it is a cache of the repository: delete index.sqlite, "
+                   "or empty the database of `database_url`, and the next command rebuilds it)", err=True)
         return EXIT_ENVIRONMENT
     return status if isinstance(status, int) else 0
 

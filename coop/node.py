@@ -14,7 +14,7 @@ from typing import Any
 
 from coop import charter, config, statements
 from coop.replay import trailer
-from coop.errors import BadInput, Conflict, Forbidden, NotFound
+from coop.errors import BadInput, Conflict, Forbidden, IntegrityError, NotFound
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
 from coop.kinds import Area, Registry
@@ -22,7 +22,7 @@ from coop.members import (ALLOWED_SIGNERS, MEMBER_TYPE, NODE_TYPE, allowed_signe
                           member_fields, node_path)
 from coop.ids import check_id, normalise_handle
 from coop.statements import KeyRecord
-from coop.store import CommitSigner, GitStore, Snapshot
+from coop.store import BRANCH, CommitSigner, GitStore, Snapshot
 from coop.view import CHARTER_PATH, View, member_path
 
 REPO_DIR = "repo.git"
@@ -50,6 +50,9 @@ class Node:
             raise NotFound(f"no node at {self.home}: create one with `coop --home {self.home} init ...`")
         self.store = GitStore(self.home / REPO_DIR)
         if self.store.head() is None:
+            if self.store.repo.references.get(BRANCH) is not None:
+                raise IntegrityError(f"the branch of {self.home / REPO_DIR} names a commit the repository does not hold: "
+                                     "it is damaged; `coop verify` lists what is missing")
             raise NotFound(f"the node at {self.home} was never finished (its repository has no commits): "
                            "remove it and run `coop init` again")
         self.registry = Registry(areas)

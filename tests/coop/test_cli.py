@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -196,11 +197,25 @@ def half_made_node(home: Path) -> Path:
     return home
 
 
+def real_node(home: Path) -> Path:
+    """Return the data directory of a node made by `coop init`, founder alice."""
+    result = invoke("--home", str(home), "init", "--name", "Test Co-op", "--origin", "coop.example/test", "--founder", "alice")
+    assert result.exit_code == 0, result.output
+    return home
+
+
+def damaged(home: Path, path: str, data: bytes) -> Path:
+    """Return a real node with one of its files overwritten by junk."""
+    (real_node(home) / path).write_bytes(data)
+    return home
+
+
 HOMES: dict[str, Callable[[Path], Path]] = {
     "missing home": lambda tmp: tmp / "nowhere",
     "half-made node": lambda tmp: half_made_node(tmp / "half"),
-    "real node": lambda tmp: (invoke("--home", str(tmp / "real"), "init", "--name", "Test Co-op", "--origin", "coop.example/test",
-                                     "--founder", "alice"), tmp / "real")[1],
+    "real node": lambda tmp: real_node(tmp / "real"),
+    "damaged index": lambda tmp: damaged(tmp / "real", "index.sqlite", b"not a database"),
+    "damaged branch": lambda tmp: damaged(tmp / "real", "repo.git/refs/heads/main", b"zzzz\n"),
 }
 
 
@@ -346,3 +361,25 @@ def test_serve_says_what_to_do_next_once_it_listens(coop_home: Path) -> None:
     assert said[0] == f"Coop is serving 'Test Co-op' at http://{address}/\n"
     assert f"http://{address}/" in said[1] and "/proposals" in said[1]
     assert f"coop --home {coop_home} member list" in said[2]
+
+
+def lost_commits(home: Path) -> Path:
+    """Return a real node whose repository lost every object (the branch names a commit that is gone)."""
+    real_node(home)
+    shutil.rmtree(home / "repo.git" / "objects")
+    (home / "repo.git" / "objects").mkdir()
+    return home
+
+
+@pytest.mark.parametrize("make, says", [
+    (half_made_node, "was never finished (its repository has no commits): remove it and run `coop init` again"),
+    (lost_commits, "names a commit the repository does not hold"),
+], ids=["no commits", "lost commits"])
+def test_a_node_that_cannot_be_opened_says_why_in_one_line(make: Callable[[Path], Path], says: str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    home = make(tmp_path / "node")
+
+    assert run(["--home", str(home), "member", "list"]) == 2
+
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1
