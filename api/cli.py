@@ -1,8 +1,9 @@
 """The `coop` command: one click group, a subcommand for everything a member does.
 
-Errors the platform raises on purpose (CoopError) and those of the machine
-(OSError: a missing folder, a busy port) are caught once here and printed as
-one line; anything else is a bug and keeps its traceback.
+Errors the platform raises on purpose (CoopError), those of the machine
+(OSError: a missing folder, a busy port) and damage the git library or the
+index database reports are caught once here (`run`) and printed as one line;
+anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
