@@ -155,6 +155,7 @@ def test_console_script_prints_a_refusal_as_one_line(coop_home: Path) -> None:
 # -- no traceback for a user's mistake or the environment -------------------------------------
 
 JUNK = "../zz z"  # a value no id, handle, amount or URL accepts
+UNKNOWN = "zed"  # a well-formed id or handle that names nothing
 JUNK_INTEGER = "9" * 30  # beyond any database's integer range
 JUNK_FILE = "missing-folder/zz.md"
 
@@ -168,7 +169,7 @@ def leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[
             yield (*prefix, name), command
 
 
-def junk_value(param: click.Parameter) -> str:
+def junk_value(param: click.Parameter, junk: str) -> str:
     """Return what a careless user might type for a parameter: junk, or the first choice where choices are fixed."""
     if isinstance(param.type, click.Choice):
         return str(param.type.choices[0])
@@ -176,17 +177,17 @@ def junk_value(param: click.Parameter) -> str:
         return JUNK_INTEGER
     if isinstance(param.type, click.Path):
         return JUNK_FILE
-    return JUNK
+    return junk
 
 
-def junk_arguments(command: click.Command) -> list[str]:
+def junk_arguments(command: click.Command, junk: str) -> list[str]:
     """Return a command line giving junk to every argument and every option that takes a value."""
     args: list[str] = []
     for param in command.params:
         if isinstance(param, click.Option) and not param.is_flag and param.name != "help":
-            args += [param.opts[0], junk_value(param)]
+            args += [param.opts[0], junk_value(param, junk)]
         elif isinstance(param, click.Argument):
-            args.append(junk_value(param))
+            args.append(junk_value(param, junk))
     return args
 
 
@@ -219,16 +220,18 @@ HOMES: dict[str, Callable[[Path], Path]] = {
 }
 
 
+@pytest.mark.parametrize("junk", [JUNK, UNKNOWN], ids=["malformed", "unknown"])
 @pytest.mark.parametrize("home_kind", list(HOMES))
 @pytest.mark.parametrize("path, command", list(leaf_commands(cli)), ids=[" ".join(p) for p, _ in leaf_commands(cli)])
-def test_no_command_shows_a_traceback_for_junk_input(path: tuple[str, ...], command: click.Command, home_kind: str, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_command_shows_a_traceback_for_junk_input(path: tuple[str, ...], command: click.Command, home_kind: str, junk: str,
+                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     home = HOMES[home_kind](tmp_path)
     monkeypatch.chdir(tmp_path)
     capsys.readouterr()
 
     try:
-        status = run(["--home", str(home), "--as", "alice", *path, *junk_arguments(command)])
+        status = run(["--home", str(home), "--as", "alice", *path, *junk_arguments(command, junk)])
     except SystemExit as e:  # a command that ends with its own message (verify) exits like this
         status = e.code
 
