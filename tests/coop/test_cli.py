@@ -1,4 +1,4 @@
-"""The `coop` command: init, members, verify and the index, each with working --help."""
+"""The `coop` command: every command with working --help, none with a traceback, and messages that say what is wrong."""
 from __future__ import annotations
 
 import json
