@@ -170,3 +170,14 @@ def test_init_at_a_terminal_warns_about_the_demo_passphrase(home: Path) -> None:
 
     assert status == 0, shown
     assert "warning: the passphrase is the demo's" in shown
+
+
+def test_init_refuses_a_directory_that_holds_other_files_and_leaves_them(home: Path) -> None:
+    home.mkdir()
+    (home / "notes.txt").write_text("mine")
+
+    result = init(home, "--founder", "alice")
+
+    assert result.exit_code != 0
+    assert "not empty" in str(result.exception)
+    assert [p.name for p in home.parent.iterdir()] == ["node"] and [p.name for p in home.iterdir()] == ["notes.txt"]
