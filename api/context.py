@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import codecs
-import json
 import sys
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 from tqdm import tqdm

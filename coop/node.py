@@ -14,7 +14,7 @@ from typing import Any
 
 from coop import charter, config, statements
 from coop.replay import trailer
-from coop.errors import BadInput, Conflict, Forbidden, IntegrityError, NotFound
+from coop.errors import BadInput, Forbidden, IntegrityError, NotFound
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
 from coop.kinds import Area, Registry
