@@ -12,6 +12,8 @@ from api.governance_cli import effect_from_options
 from coop import canonical
 from coop.digits import MAX_SAFE_INT, parse_whole
 from coop.errors import BadInput
+from coop.node import Node
+from coop.view import View
 from governance import render
 from ledger.money import from_decimal
 from ledger.note import Checkpoint, TlogProof
@@ -20,25 +22,27 @@ from ledger.tlog_witness import AddCheckpoint
 HUGE = "9" * 5000  # past CPython's 4300-digit limit for int(str), which raises ValueError, not BadInput
 ROOT = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="  # base64 of SHA-256 of nothing
 
-READERS: dict[str, Callable[[str], object]] = {
-    "record-integer": lambda digits: canonical.decode(f'{{"amount":{digits}}}'.encode()),
-    "record-negative-integer": lambda digits: canonical.decode(f"[-{digits}]".encode()),
-    "checkpoint-size": lambda digits: Checkpoint.from_text(f"coop.example/test\n{digits}\n{ROOT}\n"),
-    "add-checkpoint-old-size": lambda digits: AddCheckpoint.from_bytes(f"old {digits}\n\ncheckpoint".encode()),
-    "receipt-leaf-index": lambda digits: TlogProof.from_bytes(f"c2sp.org/tlog-proof@v1\nindex {digits}\n\nx".encode()),
-    "amount": lambda digits: from_decimal(digits, "EUR"),
-    "amount-fraction": lambda digits: from_decimal(f"1.{digits}", "JPY"),
-    "team-share": lambda digits: parse_shares(f"alice:{digits}"),
-    "effect-json": lambda digits: effect_from_options("general", None, (), None, None, None, f'{{"kind":"general","n":{digits}}}'),
-    "charter-rule": lambda digits: effect_from_options("charter", None, (f"quorum={digits}",), None, None, None, None),
+# Each reader takes the digits and a view of a node where alice is a member (team shares name members).
+READERS: dict[str, Callable[[str, View], object]] = {
+    "record-integer": lambda digits, view: canonical.decode(f'{{"amount":{digits}}}'.encode()),
+    "record-negative-integer": lambda digits, view: canonical.decode(f"[-{digits}]".encode()),
+    "checkpoint-size": lambda digits, view: Checkpoint.from_text(f"coop.example/test\n{digits}\n{ROOT}\n"),
+    "add-checkpoint-old-size": lambda digits, view: AddCheckpoint.from_bytes(f"old {digits}\n\ncheckpoint".encode()),
+    "receipt-leaf-index": lambda digits, view: TlogProof.from_bytes(f"c2sp.org/tlog-proof@v1\nindex {digits}\n\nx".encode()),
+    "amount": lambda digits, view: from_decimal(digits, "EUR"),
+    "amount-fraction": lambda digits, view: from_decimal(f"1.{digits}", "JPY"),
+    "team-share": lambda digits, view: parse_shares(f"alice:{digits}", view),
+    "effect-json": lambda digits, view: effect_from_options(view, "general", None, (), None, None, None, f'{{"kind":"general","n":{digits}}}'),
+    "charter-rule": lambda digits, view: effect_from_options(view, "charter", None, (f"quorum={digits}",), None, None, None, None),
 }
 
 
 @pytest.mark.parametrize("read", READERS.values(), ids=READERS.keys())
 @pytest.mark.parametrize("digits", [HUGE, "1" + "0" * 40, "0" * 5000 + "1"], ids=["5000-digits", "41-digits", "leading-zeros"])
-def test_a_number_of_too_many_digits_is_bad_input_wherever_it_is_read(read: Callable[[str], object], digits: str) -> None:
+def test_a_number_of_too_many_digits_is_bad_input_wherever_it_is_read(read: Callable[[str, View], object], digits: str,
+                                                                     node: Node) -> None:
     with pytest.raises(BadInput) as refused:
-        read(digits)
+        read(digits, node.view())
 
     assert len(refused.value.message) < 400, "the message carries the whole number"
 
