@@ -59,7 +59,7 @@ MONEY = obj({"amount": INT, "currency": TEXT})
 
 SCHEMAS: dict[str, Any] = {
     "Error": obj({"error": obj({"code": TEXT, "message": TEXT})}),
-    "Index": obj({"name": TEXT, "origin": TEXT, "node": obj({"name": TEXT, "keys": array(KEY)}), "head": nullable(TEXT), "openapi": TEXT}),
+    "Index": obj({"name": TEXT, "origin": TEXT, "node": nullable(obj({"name": TEXT, "keys": array(KEY)})), "head": nullable(TEXT), "openapi": TEXT}),
     "Member": obj({"handle": ID, "roles": array({"type": "string", "enum": list(ROLES)}), "skills": array(TEXT), "joined": TIME}),
     "MemberDetail": obj({"handle": ID, "roles": array(TEXT), "skills": array(TEXT), "keys": array(KEY), "updated": TIME, "path": TEXT}),
     "Learner": obj({"handle": ID, "roles": array(TEXT), "skills": array(TEXT), "joined": TIME, "track": nullable(TEXT),

@@ -9,6 +9,7 @@ from api.http.members import member_row
 from api.http.service import per_head, service
 from api.openapi import document
 from coop.index import MemberRow
+from coop.members import node_path
 
 bp = Blueprint("root", __name__)
 
@@ -46,8 +47,10 @@ def index() -> Response:
     svc = service()
     view = svc.view()
     charter = view.charter()
-    node: Any = view.body(f"nodes/{svc.node.name}.json") or {}
-    return jsonify({"name": charter["name"], "origin": charter["origin"], "node": {"name": svc.node.name, "keys": node.get("keys", [])},
+    # A keyless clone has no node name and no node record: it says so instead of naming one.
+    record: Any = (view.body(node_path(svc.node.name)) or {}) if svc.node.name else None
+    node = {"name": svc.node.name, "keys": record.get("keys", [])} if record is not None else None
+    return jsonify({"name": charter["name"], "origin": charter["origin"], "node": node,
                     "head": svc.head(), "openapi": "/api/v1/openapi.json"})
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from api.node import open_node
 from api_harness import PASSPHRASE, SERVER_ENV, Server, make_node
@@ -104,6 +105,19 @@ def test_sync_takes_a_nodes_own_url(base: Path, tmp_path: Path, serve: Callable[
 
     assert synced.returncode == 0, synced.stderr
     assert "nothing new" in synced.stdout
+
+
+def test_a_keyless_clone_says_which_coop_it_serves_and_that_it_has_no_node_key(base: Path, tmp_path: Path,
+                                                                                serve: Callable[[Path], Server]) -> None:
+    server = serve(copy_of(base, tmp_path))
+    target = tmp_path / "mine"
+    coop("clone", server.url, str(target))
+    clone = serve(target)
+
+    answer = requests.get(f"{clone.url}/api/v1", timeout=10)
+
+    assert answer.status_code == 200
+    assert (answer.json()["origin"], answer.json()["node"]) == (requests.get(f"{server.url}/api/v1", timeout=10).json()["origin"], None)
 
 
 def add_unsigned_commit(home: Path, work: Path) -> None:
