@@ -1,0 +1,251 @@
+"""Every shell block in docs/ and the README runs as pasted, in order, against a fresh demo node.
+
+Each page runs in one bash shell, in a scratch directory that stands for the checkout (its `.venv`
+is the virtualenv running this test), with a scratch `$HOME` and `$TMPDIR`, no `COOP_*` variable
+but the free addresses `COOP_LISTEN` and `ATTIC_LISTEN`, and the venv's `bin/` off `PATH`: a page
+must make its own node and put `coop` on `PATH` the way it tells its reader to.
+
+- A ```sh or ```bash block runs as it stands: every command must succeed.
+- A ```console block is a transcript: each `$ ` line is a command, the lines after it are its
+  output. A command shown answering `error: ...` (or `verification failed: ...`) must fail with a
+  message of that kind; every other command must succeed. Output is not compared: ids and times
+  differ from run to run.
+- `<!-- not run: REASON -->` right before a block leaves it out (it needs another machine or a
+  service this test cannot start); each such block is reported as a skipped test with its reason.
+- `<!-- save as: FILE -->` right before any other block (the page's text says to save it) writes
+  the block to FILE in the shell's current directory, at that point of the page.
+
+The README's blocks come after `make run`: its page starts with the node `make run` makes.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
+SHELLS = ("sh", "bash", "console")
+FENCE = re.compile(r"^(?P<indent> *)```(?P<info>[\w-]*)[^\n]*$")
+MARK = re.compile(r"^\s*<!-- (?P<kind>not run|save as): (?P<value>.+?) -->\s*$")
+FAILURE = re.compile(r"^(error|verification failed|ledger verification failed):")
+HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
+MAKE_RUN = re.compile(r"\$\(VENV\)/bin/coop --home \$\(HOME_DIR\) init (?P<args>.+?); \\$", re.M)
+COMMAND = re.compile(r"^(\$ |(coop|git|cd|export|python|curl) )")
+PAGE_TIMEOUT = 900
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced block of a page: where it starts, its info string, its text and its mark."""
+
+    page: str
+    line: int
+    info: str
+    text: str
+    mark: tuple[str, str] | None
+
+    @property
+    def where(self) -> str:
+        """Return `page:line`, the block's id in test names and messages."""
+        return f"{self.page}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of a console block, the line it starts on, and whether it is shown failing."""
+
+    line: int
+    text: str
+    fails: bool
+
+
+def blocks(page: Path) -> list[Block]:
+    """Return the fenced blocks of a page in order, each with the mark on the line before it."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    found: list[Block] = []
+    index = 0
+    while index < len(lines):
+        opening = FENCE.match(lines[index])
+        if not opening:
+            index += 1
+            continue
+        indent = len(opening["indent"])
+        end = next(i for i in range(index + 1, len(lines)) if lines[i].strip() == "```")
+        previous = next((lines[i] for i in range(index - 1, -1, -1) if lines[i].strip()), "")
+        mark = MARK.match(previous)
+        text = "\n".join(line[indent:] for line in lines[index + 1:end])
+        found.append(Block(page.name, index + 1, opening["info"], text, (mark["kind"], mark["value"]) if mark else None))
+        index = end + 1
+    return found
+
+
+def commands(block: Block) -> list[Command]:
+    """Split a console transcript into its commands: `$ ` lines, their continuations and here-documents."""
+    lines = block.text.split("\n")
+    found: list[Command] = []
+    index = 0
+    while index < len(lines):
+        if not lines[index].startswith("$ "):
+            index += 1
+            continue
+        start = index
+        text = [lines[index][2:]]
+        while text[-1].endswith("\\") and index + 1 < len(lines):
+            index += 1
+            text.append(lines[index].removeprefix("> "))
+        for _, word in HEREDOC.findall(" ".join(text)):
+            while index + 1 < len(lines) and lines[index].strip() != word:
+                index += 1
+                text.append(lines[index])
+        index += 1
+        output = []
+        while index < len(lines) and not lines[index].startswith("$ "):
+            output.append(lines[index])
+            index += 1
+        found.append(Command(block.line + 1 + start, "\n".join(text), any(FAILURE.match(line) for line in output)))
+    return found
+
+
+class Script:
+    """A bash script made of a page's blocks, which knows the page line of each of its lines."""
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+        self.lines = ["set -Eeuo pipefail", "trap 'echo \"docs-run: exit $? at script line $LINENO\" >&2' ERR"]
+        self.origin: list[int | None] = [None, None]
+
+    def add(self, text: str, line: int | None, step: int = 1) -> None:
+        """Append text whose first line is the page's `line` (later lines follow it, or all map to it)."""
+        for offset, row in enumerate(text.split("\n")):
+            self.lines.append(row)
+            self.origin.append(None if line is None else line + offset * step)
+
+    def add_block(self, block: Block) -> None:
+        """Append a block the way the reader would paste it."""
+        if block.info == "console":
+            for command in commands(block):
+                self.add_command(command)
+        elif block.info in SHELLS:
+            self.add(block.text, block.line + 1)
+        else:  # a marked file to save
+            word = "DOCS_RUN_END_OF_FILE"
+            self.add(f"cat > {shlex.quote(block.mark[1])} <<'{word}'\n{block.text}\n{word}", block.line, step=0)
+
+    def add_command(self, command: Command) -> None:
+        """Append a console command: as it is, or, when it is shown failing, checked to fail with an error."""
+        if not command.fails:
+            self.add(command.text, command.line)
+            return
+        where = f"{self.page}:{command.line}"
+        self.add("if {", None)
+        self.add(command.text, command.line)
+        self.add('} > "$DOCS_RUN_OUTPUT" 2>&1; then cat "$DOCS_RUN_OUTPUT"; '
+                 f'echo "docs-run: {where}: the page shows this command failing, but it succeeded" >&2; exit 1; fi\n'
+                 'cat "$DOCS_RUN_OUTPUT"\n'
+                 f"grep -Eq '{FAILURE.pattern}' \"$DOCS_RUN_OUTPUT\" || "
+                 f'{{ echo "docs-run: {where}: the command failed without saying why (no error: line)" >&2; exit 1; }}', None)
+
+    def page_line(self, script_line: int) -> int | None:
+        """Return the page line a script line came from."""
+        return self.origin[script_line - 1] if 0 < script_line <= len(self.origin) else None
+
+
+def free_address() -> str:
+    """Return 127.0.0.1:PORT for a port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{probe.getsockname()[1]}"
+
+
+def make_run_init(checkout: Path, env: dict[str, str]) -> None:
+    """Make ./coop-data the way `make run` does on its first run."""
+    args = shlex.split(MAKE_RUN.search((ROOT / "Makefile").read_text(encoding="utf-8"))["args"])
+    subprocess.run([str(checkout / ".venv" / "bin" / "coop"), "--home", "coop-data", "init", *args], cwd=checkout,
+                   env={**env, "COOP_PASSPHRASE": "demo"}, check=True, capture_output=True, timeout=120)
+
+
+def reader_environment(tmp_path: Path) -> dict[str, str]:
+    """Return a new reader's environment: no COOP_ settings, the venv off PATH, scratch HOME and TMPDIR."""
+    venv_bin = str(Path(sys.prefix) / "bin")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("COOP_") and name != "VIRTUAL_ENV"}
+    env["PATH"] = os.pathsep.join(part for part in env.get("PATH", "").split(os.pathsep) if part != venv_bin)
+    for name in ("home", "tmp"):
+        (tmp_path / name).mkdir()
+    env.update(HOME=str(tmp_path / "home"), TMPDIR=str(tmp_path / "tmp"), DOCS_RUN_OUTPUT=str(tmp_path / "last-output"),
+               COOP_LISTEN=free_address(), ATTIC_LISTEN=free_address())
+    return env
+
+
+def run(script: Script, checkout: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the script in one bash shell, then end whatever it left running in the background."""
+    shell = subprocess.Popen(["bash", "-c", "\n".join(script.lines)], cwd=checkout, env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        output, _ = shell.communicate(timeout=PAGE_TIMEOUT)
+    finally:
+        try:
+            os.killpg(shell.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        shell.wait()
+    return subprocess.CompletedProcess(shell.args, shell.returncode, output)
+
+
+def failure_report(script: Script, result: subprocess.CompletedProcess[str]) -> str:
+    """Say which page line failed, the command there, and the output before it."""
+    output = result.stdout
+    found = re.findall(r"docs-run: exit \d+ at script line (\d+)", output)
+    where = ""
+    if found:
+        line = script.page_line(int(found[-1]))
+        command = script.lines[int(found[-1]) - 1]
+        where = f"{script.page}:{line}: `{command}` failed\n" if line else f"`{command}` failed\n"
+    tail = "\n".join(output.splitlines()[-60:])
+    return f"{where}{script.page} stopped with status {result.returncode}; the end of its output:\n{tail}"
+
+
+def runnable(block: Block) -> bool:
+    """Say whether the page's run includes this block."""
+    if block.mark and block.mark[0] == "not run":
+        return False
+    return block.info in SHELLS or bool(block.mark and block.mark[0] == "save as")
+
+
+NOT_RUN = [block for page in PAGES for block in blocks(page) if block.mark and block.mark[0] == "not run"]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_every_shell_block_of_the_page_runs_as_pasted(page: Path, tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / ".venv").symlink_to(sys.prefix, target_is_directory=True)
+    env = reader_environment(tmp_path)
+    if page.name == "README.md":
+        make_run_init(checkout, env)
+    script = Script(page.name)
+    for block in filter(runnable, blocks(page)):
+        script.add_block(block)
+
+    result = run(script, checkout, env)
+
+    assert result.returncode == 0, failure_report(script, result)
+
+
+@pytest.mark.parametrize("block", NOT_RUN, ids=[block.where for block in NOT_RUN])
+def test_a_block_marked_not_run_is_reported_skipped(block: Block) -> None:
+    pytest.skip(f"{block.where} not run: {block.mark[1]}")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_every_block_of_commands_is_marked_as_shell(page: Path) -> None:
+    untagged = [block.where for block in blocks(page) if not block.info and COMMAND.match(block.text)]
+    assert not untagged, f"blocks of commands with no info string sh or console (so never run): {untagged}"
