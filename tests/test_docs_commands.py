@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,11 +160,16 @@ class Script:
         return self.origin[script_line - 1] if 0 < script_line <= len(self.origin) else None
 
 
-def free_address() -> str:
-    """Return 127.0.0.1:PORT for a port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{probe.getsockname()[1]}"
+def free_addresses(count: int) -> list[str]:
+    """Return count different 127.0.0.1:PORT addresses nothing listens on now."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [f"127.0.0.1:{probe.getsockname()[1]}" for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def make_run_init(checkout: Path, env: dict[str, str]) -> None:
@@ -173,31 +179,51 @@ def make_run_init(checkout: Path, env: dict[str, str]) -> None:
                    env={**env, "COOP_PASSPHRASE": "demo"}, check=True, capture_output=True, timeout=120)
 
 
-def reader_environment(tmp_path: Path) -> dict[str, str]:
+def reader_environment(scratch: Path, listen: str, attic_listen: str) -> dict[str, str]:
     """Return a new reader's environment: no COOP_ settings, the venv off PATH, scratch HOME and TMPDIR."""
     venv_bin = str(Path(sys.prefix) / "bin")
     env = {name: value for name, value in os.environ.items() if not name.startswith("COOP_") and name != "VIRTUAL_ENV"}
     env["PATH"] = os.pathsep.join(part for part in env.get("PATH", "").split(os.pathsep) if part != venv_bin)
     for name in ("home", "tmp"):
-        (tmp_path / name).mkdir()
-    env.update(HOME=str(tmp_path / "home"), TMPDIR=str(tmp_path / "tmp"), DOCS_RUN_OUTPUT=str(tmp_path / "last-output"),
-               COOP_LISTEN=free_address(), ATTIC_LISTEN=free_address())
+        (scratch / name).mkdir()
+    env.update(HOME=str(scratch / "home"), TMPDIR=str(scratch / "tmp"), DOCS_RUN_OUTPUT=str(scratch / "last-output"),
+               COOP_LISTEN=listen, ATTIC_LISTEN=attic_listen)
     return env
 
 
-def run(script: Script, checkout: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run the script in one bash shell, then end whatever it left running in the background."""
-    shell = subprocess.Popen(["bash", "-c", "\n".join(script.lines)], cwd=checkout, env=env, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        output, _ = shell.communicate(timeout=PAGE_TIMEOUT)
-    finally:
+class PageRun:
+    """A page's blocks running in one bash shell, in a scratch checkout of their own."""
+
+    def __init__(self, page: Path, scratch: Path, addresses: list[str]) -> None:
+        checkout = scratch / "checkout"
+        checkout.mkdir()
+        (checkout / ".venv").symlink_to(sys.prefix, target_is_directory=True)
+        env = reader_environment(scratch, *addresses)
+        if page.name == "README.md":
+            make_run_init(checkout, env)
+        self.script = Script(page.name)
+        for block in filter(runnable, blocks(page)):
+            self.script.add_block(block)
+        self.log = scratch / "output"
+        with self.log.open("w", encoding="utf-8") as log:
+            self.shell = subprocess.Popen(["bash", "-c", "\n".join(self.script.lines)], cwd=checkout, env=env,
+                                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def result(self) -> subprocess.CompletedProcess[str]:
+        """Wait for the shell to end, then end whatever it left running in the background."""
         try:
-            os.killpg(shell.pid, signal.SIGKILL)
+            self.shell.wait(timeout=PAGE_TIMEOUT)
+        finally:
+            self.stop()
+        return subprocess.CompletedProcess(self.shell.args, self.shell.returncode, self.log.read_text(encoding="utf-8"))
+
+    def stop(self) -> None:
+        """End the shell and every process it started (servers it left in the background)."""
+        try:
+            os.killpg(self.shell.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        shell.wait()
-    return subprocess.CompletedProcess(shell.args, shell.returncode, output)
+        self.shell.wait()
 
 
 def failure_report(script: Script, result: subprocess.CompletedProcess[str]) -> str:
@@ -221,23 +247,28 @@ def runnable(block: Block) -> bool:
 
 
 NOT_RUN = [block for page in PAGES for block in blocks(page) if block.mark and block.mark[0] == "not run"]
+PAGE_TEST = "test_every_shell_block_of_the_page_runs_as_pasted"
+
+
+@pytest.fixture(scope="module")
+def page_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, PageRun]]:
+    """Start every selected page at once: they spend most of their time waiting for voting windows to close."""
+    selected = [item.callspec.params["page"] for item in request.session.items if item.originalname == PAGE_TEST]
+    addresses = free_addresses(2 * len(selected))
+    runs = {page.name: PageRun(page, tmp_path_factory.mktemp(page.stem), addresses[2 * i:2 * i + 2])
+            for i, page in enumerate(selected)}
+    yield runs
+    for run in runs.values():
+        run.stop()
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
-def test_every_shell_block_of_the_page_runs_as_pasted(page: Path, tmp_path: Path) -> None:
-    checkout = tmp_path / "checkout"
-    checkout.mkdir()
-    (checkout / ".venv").symlink_to(sys.prefix, target_is_directory=True)
-    env = reader_environment(tmp_path)
-    if page.name == "README.md":
-        make_run_init(checkout, env)
-    script = Script(page.name)
-    for block in filter(runnable, blocks(page)):
-        script.add_block(block)
+def test_every_shell_block_of_the_page_runs_as_pasted(page: Path, page_runs: dict[str, PageRun]) -> None:
+    run = page_runs[page.name]
 
-    result = run(script, checkout, env)
+    result = run.result()
 
-    assert result.returncode == 0, failure_report(script, result)
+    assert result.returncode == 0, failure_report(run.script, result)
 
 
 @pytest.mark.parametrize("block", NOT_RUN, ids=[block.where for block in NOT_RUN])

@@ -40,27 +40,27 @@ def example(page: str) -> str:
 
 
 @pytest.fixture
-def amina_server(tmp_path: Path) -> Iterator[tuple[Server, str]]:
-    """Return a running server whose co-op has member amina with her own key, and her key's seed."""
+def hana_server(tmp_path: Path) -> Iterator[tuple[Server, str]]:
+    """Return a running server whose co-op has member hana with her own key, and her key's seed."""
     home = tmp_path / "node"
     make_node(home)
-    amina = new_key("amina")
+    hana = new_key("hana")
     node = open_node({"home": str(home)}, PASSPHRASE)
-    node.add_member("amina", ["member"], [], author="alice", public=KeyRecord(amina.public))
+    node.add_member("hana", ["member"], [], author="alice", public=KeyRecord(hana.public))
     node.index.db.close()
     server = Server(home).start()
-    yield server, key_seed(amina)
+    yield server, key_seed(hana)
     server.stop()
 
 
-def test_the_allied_app_example_runs_end_to_end(page: str, amina_server: tuple[Server, str]) -> None:
-    server, seed = amina_server
-    env = {**os.environ, "COOP_URL": server.url, "AMINA_SEED": seed}
+def test_the_allied_app_example_runs_end_to_end(page: str, hana_server: tuple[Server, str]) -> None:
+    server, seed = hana_server
+    env = {**os.environ, "COOP_URL": server.url, "HANA_SEED": seed}
 
     result = subprocess.run([sys.executable, "-c", example(page)], env=env, capture_output=True, text=True, timeout=60)
 
     assert result.returncode == 0, result.stderr
-    assert "received request.posted bakery-shop evt_" in result.stdout
+    assert "received request.posted cafe-menu evt_" in result.stdout
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS))
