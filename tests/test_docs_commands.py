@@ -253,7 +253,7 @@ PAGE_TEST = "test_every_shell_block_of_the_page_runs_as_pasted"
 @pytest.fixture(scope="module")
 def page_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, PageRun]]:
     """Start every selected page at once: they spend most of their time waiting for voting windows to close."""
-    selected = [item.callspec.params["page"] for item in request.session.items if item.originalname == PAGE_TEST]
+    selected = [item.callspec.params["page"] for item in request.session.items if getattr(item, "originalname", "") == PAGE_TEST]
     addresses = free_addresses(2 * len(selected))
     runs = {page.name: PageRun(page, tmp_path_factory.mktemp(page.stem), addresses[2 * i:2 * i + 2])
             for i, page in enumerate(selected)}
