@@ -15,7 +15,8 @@ must make its own node and put `coop` on `PATH` the way it tells its reader to.
 - `<!-- save as: FILE -->` right before any other block (the page's text says to save it) writes
   the block to FILE in the shell's current directory, at that point of the page.
 
-The README's blocks come after `make run`: its page starts with the node `make run` makes.
+Of the README, only the section "Using the `coop` command" is a page to paste (the rest is `make`
+targets); it comes after `make run`, so its run starts with the node `make run` makes.
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
 MAKE_RUN = re.compile(r"\$\(VENV\)/bin/coop --home \$\(HOME_DIR\) init (?P<args>.+?); \\$", re.M)
 COMMAND = re.compile(r"^(\$ |(coop|git|cd|export|python|curl) )")
 PAGE_TIMEOUT = 900
+SECTIONS = {"README.md": "## Using the `coop` command"}  # the part of a page that is meant to be pasted
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,11 @@ def blocks(page: Path) -> list[Block]:
     """Return the fenced blocks of a page in order, each with the mark on the line before it."""
     lines = page.read_text(encoding="utf-8").splitlines()
     found: list[Block] = []
-    index = 0
-    while index < len(lines):
+    index, stop = 0, len(lines)
+    if page.name in SECTIONS:
+        index = lines.index(SECTIONS[page.name])
+        stop = next((i for i in range(index + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    while index < stop:
         opening = FENCE.match(lines[index])
         if not opening:
             index += 1
@@ -253,6 +258,8 @@ PAGE_TEST = "test_every_shell_block_of_the_page_runs_as_pasted"
 @pytest.fixture(scope="module")
 def page_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, PageRun]]:
     """Start every selected page at once: they spend most of their time waiting for voting windows to close."""
+    if not (Path(sys.prefix) / "bin" / "coop").exists():
+        pytest.fail(f"no coop command in {sys.prefix}/bin: run this test with the virtualenv's pytest (make test)")
     selected = [item.callspec.params["page"] for item in request.session.items if getattr(item, "originalname", "") == PAGE_TEST]
     addresses = free_addresses(2 * len(selected))
     runs = {page.name: PageRun(page, tmp_path_factory.mktemp(page.stem), addresses[2 * i:2 * i + 2])
