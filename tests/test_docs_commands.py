@@ -287,3 +287,53 @@ def test_a_block_marked_not_run_is_reported_skipped(block: Block) -> None:
 def test_every_block_of_commands_is_marked_as_shell(page: Path) -> None:
     untagged = [block.where for block in blocks(page) if not block.info and COMMAND.match(block.text)]
     assert not untagged, f"blocks of commands with no info string sh or console (so never run): {untagged}"
+
+
+def run_page(tmp_path: Path, text: str) -> tuple[PageRun, subprocess.CompletedProcess[str]]:
+    """Run a page made of text the way the docs' pages run, and return the run and its result."""
+    page = tmp_path / "example.md"
+    page.write_text(text, encoding="utf-8")
+    run = PageRun(page, tmp_path, free_addresses(2))
+    return run, run.result()
+
+
+def test_a_failing_command_is_reported_with_its_page_line(tmp_path: Path) -> None:
+    run, result = run_page(tmp_path, "Text.\n\n```sh\necho one\nls does-not-exist\necho two\n```\n")
+
+    assert result.returncode != 0
+    assert "example.md:5: `ls does-not-exist` failed" in failure_report(run.script, result)
+    assert "two" not in result.stdout
+
+
+def test_a_command_shown_answering_an_error_must_fail(tmp_path: Path) -> None:
+    _, result = run_page(tmp_path, "```console\n$ true\nerror: this should have been refused\n```\n")
+
+    assert result.returncode != 0
+    assert "example.md:2: the page shows this command failing, but it succeeded" in result.stdout
+
+
+def test_a_command_shown_answering_an_error_passes_when_it_fails_saying_so(tmp_path: Path) -> None:
+    _, result = run_page(tmp_path, "```console\n$ echo 'error: no such member' && false\nerror: no such member\n$ echo next\nnext\n```\n")
+
+    assert result.returncode == 0, result.stdout
+
+
+def test_a_here_document_in_a_transcript_belongs_to_its_command(tmp_path: Path) -> None:
+    _, result = run_page(tmp_path, "```console\n$ cat > note.md <<'EOF'\n$ not a command\nEOF\n$ cat note.md\n```\n")
+
+    assert result.returncode == 0, result.stdout
+    assert "$ not a command" in result.stdout
+
+
+def test_a_page_finds_no_coop_until_it_puts_the_venv_on_path(tmp_path: Path) -> None:
+    _, result = run_page(tmp_path, "```sh\n! command -v coop\nexport PATH=$PWD/.venv/bin:$PATH\ncoop --help > /dev/null\n```\n")
+
+    assert result.returncode == 0, result.stdout
+
+
+def test_a_block_saved_as_a_file_is_written_where_the_shell_is(tmp_path: Path) -> None:
+    _, result = run_page(tmp_path, "```sh\nmkdir work && cd work\n```\n\n<!-- save as: hello.py -->\n```python\nprint('hello')\n```\n\n"
+                                   "```sh\npython3 hello.py\n```\n")
+
+    assert result.returncode == 0, result.stdout
+    assert "hello" in result.stdout
