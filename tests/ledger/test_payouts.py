@@ -32,16 +32,21 @@ def payout_fields(member: str = "bob", entry_id: str = "pay-1", amount: int = 10
                                       "method": "bank", "fee": 0, "arrived": {"amount": amount, "currency": EUR}, "rate": "1"})
 
 
-@pytest.fixture
-def paid(node: Node) -> Node:
-    """Return the node after 1,500.00 EUR arrived and was split to bob (the co-op now owes bob most of it)."""
+def receive_and_split(node: Node, shares: dict[str, int]) -> None:
+    """Record 1,500.00 EUR arriving and write its split to the team shares given."""
     revenue = E.with_postings(E.REVENUE, {"id": "rev-1", "client": "acme", "project": None, "amount": 150_000, "currency": EUR,
                                           "account": "wise-eur"})
     node.write(E.REVENUE, revenue)
     view = node.view()
     policy, sha = book.policy_in_force(view)
-    node.write(E.SPLIT, E.split_fields(0, book.leaf_hash_hex(log.entry_at(view, 0)), revenue, policy, sha, {"bob": 10_000},
+    node.write(E.SPLIT, E.split_fields(0, book.leaf_hash_hex(log.entry_at(view, 0)), revenue, policy, sha, shares,
                                        None, False, None))
+
+
+@pytest.fixture
+def paid(node: Node) -> Node:
+    """Return the node after 1,500.00 EUR arrived and was split to bob (the co-op now owes bob most of it)."""
+    receive_and_split(node, {"bob": 10_000})
     return node
 
 
@@ -130,12 +135,6 @@ def test_an_entry_naming_an_unknown_member_says_no_such_member(paid: Node, kind:
 
 
 def test_a_split_to_an_unknown_member_says_no_such_member(node: Node) -> None:
-    revenue = E.with_postings(E.REVENUE, {"id": "rev-1", "client": "acme", "project": None, "amount": 150_000, "currency": EUR,
-                                          "account": "wise-eur"})
-    node.write(E.REVENUE, revenue)
-    view = node.view()
-    policy, sha = book.policy_in_force(view)
     with pytest.raises(NotFound, match="no such member 'zed'"):
-        node.write(E.SPLIT, E.split_fields(0, book.leaf_hash_hex(log.entry_at(view, 0)), revenue, policy, sha, {"zed": 10_000},
-                                           None, False, None))
+        receive_and_split(node, {"zed": 10_000})
     assert log.size(node.view()) == 1
