@@ -4,11 +4,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
-from bench import governance, ledger, replicate, store, verify
+from bench import governance, keys, ledger, replicate, store, verify
 
 BENCHMARKS: dict[str, Callable[[], None]] = {"store": store.main, "verify": verify.main,
                                               "ledger": ledger.main, "governance": governance.main,
-                                              "replicate": replicate.main}
+                                              "replicate": replicate.main, "keys": keys.main}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
