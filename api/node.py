@@ -72,4 +72,7 @@ def create_node(overrides: Mapping[str, Any] | None, name: str, origin: str, fou
         if fill is not None:
             fill(node)
         node.index.db.close()
-    return open_node({"home": str(home)}, passphrase)  # opened as coop.node.create opens it: from node.toml alone
+    # Opened with the settings it was given (an index on PostgreSQL, say), and its index filled there.
+    built = open_node({**settings, "home": str(home)}, passphrase)
+    built.refresh()
+    return built

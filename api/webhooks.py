@@ -35,7 +35,7 @@ from api.webhook_http import Resolver, system_resolver
 from api.webhook_urls import WebhookUrls
 from coop import apps
 from coop.errors import BadInput
-from coop.index import SQLITE_PRAGMAS, _first_parent_chain
+from coop.index import SQLITE_PRAGMAS, _first_parent_chain, upsert
 from coop.node import Node
 from coop.statements import format_time
 from coop.store import GitStore, Snapshot
@@ -164,7 +164,7 @@ class Outbox:
                 chain = chain[:SCAN_BATCH]
                 for commit in chain:
                     total += self._enqueue(store, commit)
-                self.State.replace(key="commit", value=str(chain[-1].id if chain else head.id)).execute()
+                upsert(self.State, key="commit", value=str(chain[-1].id if chain else head.id))
 
     def _enqueue(self, store: GitStore, commit: pygit2.Commit) -> int:
         try:

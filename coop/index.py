@@ -84,14 +84,14 @@ class CoreIndexer:
             body = statements.stored_body(raw)
         except IntegrityError:
             return
-        StatementRow.replace(path=path, type=body["type"], author=body["author"], seq=body["seq"],
-                             sha256=hashlib.sha256(raw).hexdigest(), commit=commit).execute()
+        upsert(StatementRow, path=path, type=body["type"], author=body["author"], seq=body["seq"],
+                             sha256=hashlib.sha256(raw).hexdigest(), commit=commit)
         if body["type"] == "coop.member/v1":
             previous = MemberRow.get_or_none(MemberRow.handle == body["handle"])
             decided = previous.decided_roles if previous else None
-            MemberRow.replace(handle=body["handle"], roles=decided or ",".join(body["roles"]), decided_roles=decided,
+            upsert(MemberRow, handle=body["handle"], roles=decided or ",".join(body["roles"]), decided_roles=decided,
                               skills=",".join(body["skills"]), joined=previous.joined if previous else body["created"],
-                              updated_commit=commit).execute()
+                              updated_commit=commit)
 
     @staticmethod
     def _apply_decided_roles(handle: str, raw: bytes | None) -> None:
@@ -100,6 +100,17 @@ class CoreIndexer:
             return
         roles = ",".join(canonical.decode(raw)["roles"])
         MemberRow.update(roles=roles, decided_roles=roles).where(MemberRow.handle == handle).execute()
+
+
+def upsert(model: type[peewee.Model], **values: Any) -> None:
+    """Write a row, overwriting the one with the same primary key: SQLite's REPLACE, said in a form PostgreSQL also takes."""
+    key = model._meta.primary_key
+    keys = set(key.field_names) if isinstance(key, peewee.CompositeKey) else {key.name}
+    target = [model._meta.fields[name] for name in sorted(keys)]
+    # Compared by name: a peewee field's == builds an SQL expression, so `field in list` is always true.
+    rest = [field for name, field in model._meta.fields.items() if name in values and name not in keys]
+    query = model.insert(**values)
+    (query.on_conflict(conflict_target=target, preserve=rest) if rest else query.on_conflict_ignore()).execute()
 
 
 def open_database(url: str | None, home: Path) -> peewee.Database:
@@ -160,7 +171,7 @@ class Index:
             if schema is None or schema.value != self.schema:
                 self.db.drop_tables(self.models, safe=True)
                 self.db.create_tables(self.models)
-                IndexState.replace(key="schema", value=self.schema).execute()
+                upsert(IndexState, key="schema", value=self.schema)
         self._schema_checked = True
 
     def update(self, store: GitStore, progress: Callable[[int], None] | None = None) -> int:
@@ -205,7 +216,7 @@ class Index:
                 raw = store.repo[blob].data if blob is not None else None
                 for indexer in self.indexers:
                     indexer.apply(path, raw, str(commit.id))
-            IndexState.replace(key="commit", value=str(commit.id)).execute()
+            upsert(IndexState, key="commit", value=str(commit.id))
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Return every row of every table in a stable order (to compare two indexes)."""

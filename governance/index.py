@@ -4,6 +4,7 @@ from __future__ import annotations
 import peewee
 
 from coop import statements
+from coop.index import upsert
 from governance.proposals import OUTCOME_TYPE, PROPOSAL_TYPE, ROOT, VOTE_TYPE
 
 
@@ -47,10 +48,10 @@ class GovernanceIndexer:
         body = statements.parse(raw)[0]
         if body["type"] == PROPOSAL_TYPE:
             state = "draft" if body.get("opens") is None else "open"
-            ProposalRow.replace(proposal_id=body["id"], title=body["title"], author=body["author"], effect=body["effect"]["kind"],
-                                method=body["method"], opens=body.get("opens"), closes=body.get("closes"), state=state).execute()
+            upsert(ProposalRow, proposal_id=body["id"], title=body["title"], author=body["author"], effect=body["effect"]["kind"],
+                                method=body["method"], opens=body.get("opens"), closes=body.get("closes"), state=state)
         elif body["type"] == VOTE_TYPE:
-            VoteRow.replace(proposal_id=body["proposal"], voter=body["author"], choice=body["choice"], created=body["created"]).execute()
+            upsert(VoteRow, proposal_id=body["proposal"], voter=body["author"], choice=body["choice"], created=body["created"])
         elif body["type"] == OUTCOME_TYPE:
             ProposalRow.update(state="closed", result=body["tally"]["outcome"], applied=body["applied"],
                                closed_at=body["created"]).where(ProposalRow.proposal_id == body["proposal"]).execute()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import peewee
 
 from coop import canonical, statements
+from coop.index import upsert
 from projects.clients import CLIENT_TYPE
 from projects.learners import LEARNER_TYPE
 from projects.work import APPLICATION_TYPE, MILESTONE_TYPE, MOVE_TYPE, PROJECT_TYPE, TEAM_TYPE
@@ -112,21 +113,21 @@ class ProjectsIndexer:
         if kind == CLIENT_TYPE:
             previous = ClientRow.get_or_none(ClientRow.client_id == body["id"])
             referrer = previous.referrer if previous is not None else body["referrer"]  # a decided referral stays
-            ClientRow.replace(client_id=body["id"], name=body["name"], referrer=referrer, liaison=body["liaison"],
-                              registered=body["registered"]).execute()
+            upsert(ClientRow, client_id=body["id"], name=body["name"], referrer=referrer, liaison=body["liaison"],
+                              registered=body["registered"])
         elif kind == PROJECT_TYPE:
             previous = ProjectRow.get_or_none(ProjectRow.project_id == body["id"])
-            ProjectRow.replace(project_id=body["id"], client=body["client"], title=body["title"], skills=",".join(body["skills"]),
+            upsert(ProjectRow, project_id=body["id"], client=body["client"], title=body["title"], skills=",".join(body["skills"]),
                                budget=body["budget"]["amount"], currency=body["budget"]["currency"], deadline=body["deadline"],
-                               author=body["author"], state=previous.state if previous else "requested").execute()
+                               author=body["author"], state=previous.state if previous else "requested")
         elif kind == APPLICATION_TYPE:
-            ApplicationRow.replace(project_id=body["project"], handle=body["author"], note=body["note"]).execute()
+            upsert(ApplicationRow, project_id=body["project"], handle=body["author"], note=body["note"])
         elif kind == TEAM_TYPE:
             _set_team(body["project"], dict(body["shares"]))
         elif kind == MOVE_TYPE:
             ProjectRow.update(state=body["state"]).where(ProjectRow.project_id == body["project"]).execute()
         elif kind == MILESTONE_TYPE:
-            MilestoneRow.replace(project_id=body["project"], milestone=body["milestone"], title=body["title"], amount=body["amount"],
-                                 currency=body["currency"], status=body["status"]).execute()
+            upsert(MilestoneRow, project_id=body["project"], milestone=body["milestone"], title=body["title"], amount=body["amount"],
+                                 currency=body["currency"], status=body["status"])
         elif kind == LEARNER_TYPE:
-            LearnerRow.replace(handle=body["handle"], track=body["track"], mentor=body["mentor"], joined_via=body["joined_via"]).execute()
+            upsert(LearnerRow, handle=body["handle"], track=body["track"], mentor=body["mentor"], joined_via=body["joined_via"])

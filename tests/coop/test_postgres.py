@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import peewee
 import pytest
 
 from api.node import create_node, open_node
@@ -50,6 +51,14 @@ def postgres_url() -> Iterator[str]:
     finally:
         subprocess.run(as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]), capture_output=True)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_node_made_with_a_database_url_keeps_its_index_there(postgres_url: str, home: Path) -> None:
+    node = create_node({"home": str(home), "database_url": postgres_url}, "Test Co-op", "coop.example/test", "alice")
+
+    assert isinstance(node.index.db, peewee.PostgresqlDatabase)
+    assert any(node.index.dump().values()), "the index on PostgreSQL was not filled"
+    node.index.db.close()
 
 
 def test_index_on_postgresql_has_the_same_rows_as_on_sqlite(postgres_url: str, home: Path) -> None:
