@@ -31,7 +31,7 @@ import requests
 from api import signing
 from coop import canonical, statements
 from coop.apps import APP_TYPE
-from coop.errors import CoopError, IntegrityError, SequenceUsed
+from coop.errors import ApiError, CoopError, IntegrityError, SequenceUsed
 from coop.keys import KeyPair, PublicKey, b64, unb64
 from coop.statements import KeyRecord
 from governance.proposals import OUTCOME_TYPE, PROPOSAL_TYPE, VOTE_TYPE, text_sha256
@@ -42,16 +42,6 @@ from ledger.note import TlogProof, Verifier, VerifiedCheckpoint, verify_checkpoi
 WRITE_DEADLINE = 60.0  # seconds a write keeps signing again while writers sharing its key take the numbers first
 BACKOFF_FIRST = 0.01
 BACKOFF_MAX = 0.5
-
-
-class ApiError(CoopError):
-    """The server refused a request; `status` and `code` are the HTTP status and the API's error code."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.reason = message
 
 
 def now() -> str:

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 import requests
 
-from api.client import ApiError, Client
+from api.client import Client
 from coop import statements
-from coop.errors import CoopError
+from coop.errors import ApiError, CoopError
 from coop.node import Node
 from coop.replication import Offered, peers
 from ledger import keeper, keepers, log, witness

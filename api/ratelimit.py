@@ -12,20 +12,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from coop.errors import CoopError
+from coop.errors import RateLimited
 
 MAX_CLIENTS = 10_000
-
-
-class RateLimited(CoopError):
-    """The client made more requests than its limit allows; it may retry after `retry_after` seconds."""
-
-    status = 429
-    code = "rate_limited"
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class RateLimiter:

@@ -29,7 +29,7 @@ from pathlib import Path
 import pygit2
 
 from coop import sshsig
-from coop.errors import BadInput, NotFound, StoreError
+from coop.errors import BadInput, NotFound, StaleWrite, StoreError
 from coop.keys import KeyPair
 
 BRANCH = "refs/heads/main"
@@ -38,10 +38,6 @@ RETRY_SECONDS = 15.0
 ATTRIBUTES = "*.json merge=binary\n*.md merge=binary\n"
 
 Changes = Mapping[str, bytes | None]
-
-
-class StaleWrite(Exception):
-    """Raised by a `prepare` step that finds its snapshot outrun by another writer: commit retries on a fresh head."""
 
 
 def check_path(path: str) -> list[str]:

@@ -13,8 +13,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from coop.errors import Conflict, CoopError, Forbidden, IntegrityError, NotFound
-from coop.store import StaleWrite
+from coop.errors import Conflict, CoopError, Forbidden, IntegrityError, NotFound, StaleWrite
 from coop.view import View
 from ledger import merkle, tiles
 from ledger.note import Checkpoint, Note, Signer, TlogProof, sign_note, verify_checkpoint

@@ -20,21 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coop.digits import parse_whole
-from coop.errors import BadInput, BadSignature, Conflict, Forbidden, Invalid, NotFound
+from coop.errors import BadInput, BadSignature, Forbidden, Invalid, NotFound, SizeMismatch
 from coop.keys import unb64
 from ledger.merkle import EMPTY_ROOT, HASH_SIZE, MAX_TREE_SIZE, Hash, verify_consistency
 from ledger.note import Checkpoint, Note, Signature, Signer, Verifier, cosign
 
 MAX_PROOF_LINES = 63
 SIZE_MEDIA_TYPE = "text/x.tlog.size"
-
-
-class SizeMismatch(Conflict):
-    """The client's old size is not the size this witness last cosigned: the answer carries that size."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(f"this witness last cosigned the tree of size {size}")
-        self.size = size
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from api.chat import cursor as cursors
-from api.chat.commands import HELP, Command, Malformed, parse
+from api.chat.commands import HELP, Command, parse
 from api.chat.matrix import Matrix
 from api.events import Event, events_of_commit
 from coop.apps import APP_TYPE, app, app_fields
-from coop.errors import CoopError
+from coop.errors import CoopError, MalformedCommand
 from coop.ids import check_new_handle
 from coop.index import _first_parent_chain
 from coop.keys import KeyPair, PublicKey, unb64
@@ -135,7 +135,7 @@ class Bridge:
         """Return the answer to one message (None: not a command); a refused command changes nothing."""
         try:
             command = parse(text)
-        except Malformed as e:
+        except MalformedCommand as e:
             return e.message
         if command is None:
             return None

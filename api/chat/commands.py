@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coop.errors import BadInput, CoopError
+from coop.errors import CoopError, MalformedCommand
 from coop.ids import check_id, normalise_handle
 from projects.learners import TRACKS
 
@@ -37,45 +37,41 @@ class Command:
     argument: str | None = None
 
 
-class Malformed(BadInput):
-    """A message that starts like a command but is not one; the message is the helpful reply."""
-
-
 def parse(text: str) -> Command | None:
-    """Return the command a message holds, None for ordinary chat, or raise Malformed with a reply."""
+    """Return the command a message holds, None for ordinary chat, or raise MalformedCommand with a reply."""
     words = text.strip().split()
     if not words or not words[0].startswith(PREFIX) or len(words[0]) == 1:
         return None
     name = words[0][1:].lower()
     if name not in NAMES:
-        raise Malformed(f"I don't know {words[0]!r}. {HELP}")
+        raise MalformedCommand(f"I don't know {words[0]!r}. {HELP}")
     if len(words) > MAX_WORDS:
-        raise Malformed(f"that is too many words for one command. {HELP}")
+        raise MalformedCommand(f"that is too many words for one command. {HELP}")
     if name == "join":
         return _join(words[1:])
     if name == "claim":
         if len(words) != 2:
-            raise Malformed("usage: !claim PUBLIC_KEY (your ed25519 public key in base64), "
+            raise MalformedCommand("usage: !claim PUBLIC_KEY (your ed25519 public key in base64), "
                             "then !claim SIGNATURE to answer the challenge I send you")
         return Command("claim", argument=words[1])
     if len(words) > 1:
-        raise Malformed(f"!{name} takes no arguments. {HELP}")
+        raise MalformedCommand(f"!{name} takes no arguments. {HELP}")
     return Command(name)
 
 
 def _join(args: list[str]) -> Command:
     if not args:
-        raise Malformed("usage: !join HANDLE TRACK [skills...], e.g. !join ana web html css")
+        raise MalformedCommand("usage: !join HANDLE TRACK [skills...], e.g. !join ana web html css")
     try:
         handle = normalise_handle(args[0])
         check_id(handle, "handle")
     except CoopError as e:
-        raise Malformed(f"{e.message} (e.g. !join ana web html css)") from e
+        raise MalformedCommand(f"{e.message} (e.g. !join ana web html css)") from e
     try:
         skills = sorted({check_id(s.lower().strip(","), "skill") for s in args[1:]})
     except CoopError as e:
-        raise Malformed(f"{e.message}; skills are short tags such as python or web") from e
+        raise MalformedCommand(f"{e.message}; skills are short tags such as python or web") from e
     tracks = [s for s in skills if s in TRACKS]
     if not tracks:
-        raise Malformed(f"name your track among the skills: one of {', '.join(TRACKS)} (e.g. !join {handle} web html)")
+        raise MalformedCommand(f"name your track among the skills: one of {', '.join(TRACKS)} (e.g. !join {handle} web html)")
     return Command("join", handle=handle, track=tracks[0], skills=tuple(skills))

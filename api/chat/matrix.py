@@ -13,20 +13,11 @@ from urllib.parse import quote
 
 import requests
 
-from coop.errors import CoopError
+from coop.errors import MatrixError
 
 CLIENT = "/_matrix/client/v3"
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
-
-
-class MatrixError(CoopError):
-    """The homeserver refused a request (not a rate limit, not an outage)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"homeserver answered {status} {code}: {message}")
-        self.status = status
-        self.code = code
 
 
 class Matrix:

@@ -12,8 +12,7 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from api.ratelimit import RateLimited
-from coop.errors import CoopError
+from coop.errors import CoopError, RateLimited
 
 HTTP_CODES = {
     400: "bad_input",

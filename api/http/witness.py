@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from api.http.service import service
-from coop.errors import NotFound
+from coop.errors import NotFound, SizeMismatch
 from ledger import book, keeper
-from ledger.tlog_witness import SIZE_MEDIA_TYPE, SizeMismatch, WitnessState, add_checkpoint
+from ledger.tlog_witness import SIZE_MEDIA_TYPE, WitnessState, add_checkpoint
 
 bp = Blueprint("witness", __name__)
 

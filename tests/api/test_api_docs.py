@@ -14,7 +14,6 @@ import pytest
 from api.client import key_seed, new_key
 from api.http.errors import HTTP_CODES
 from api.node import open_node
-from api.ratelimit import RateLimited
 from api.settings import SETTINGS
 from api_harness import PASSPHRASE, Server, make_node
 from coop import errors
@@ -23,8 +22,7 @@ from coop.statements import KeyRecord
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 CODES = sorted({(cls.code, cls.status) for _, cls in inspect.getmembers(errors, inspect.isclass) if issubclass(cls, errors.CoopError)}
-               | {(code, status) for status, code in HTTP_CODES.items()}
-               | {(RateLimited.code, RateLimited.status)})
+               | {(code, status) for status, code in HTTP_CODES.items()})
 
 
 @pytest.fixture(scope="module")

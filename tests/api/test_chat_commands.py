@@ -9,11 +9,11 @@ import requests
 
 from api.chat import bridge as chat
 from api.chat.commands import Command, parse
-from api.chat.matrix import Matrix, MatrixError
+from api.chat.matrix import Matrix
 from api.events import event
 from coop import statements
 from coop.apps import APP_TYPE, app_fields
-from coop.errors import BadInput, Conflict, Forbidden
+from coop.errors import BadInput, Conflict, Forbidden, MatrixError
 from coop.keys import KeyPair, b64
 from coop.node import Node
 from coop.statements import KeyRecord

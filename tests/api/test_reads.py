@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from api.client import ApiError, Client
+from api.client import Client
 from api_harness import ORIGIN, Coop
+from coop.errors import ApiError
 
 
 def test_index_names_the_coop_and_the_node_key(client: Client) -> None:

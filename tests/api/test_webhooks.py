@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from api import settings as api_settings
 from api import signing
-from api.client import ApiError, Client, new_key, verify_webhook
+from api.client import Client, new_key, verify_webhook
 from api.node import open_node
 from api.webhooks import DELIVERED, PENDING, Dispatcher, Outbox, open_outbox
 from api.webhook_http import system_resolver
@@ -32,7 +32,7 @@ from api.webhook_urls import WebhookUrls
 from api_harness import PASSPHRASE, Coop, Receiver, Server, make_node
 from coop import audit, canonical, replay, statements
 from coop.apps import APP_TYPE, EVENTS, app_fields, app_path
-from coop.errors import BadInput, BadSignature
+from coop.errors import ApiError, BadInput, BadSignature
 from coop.keys import KeyPair
 from coop.node import Node
 from coop.view import View

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from coop.errors import BadInput, CoopError, Forbidden, Invalid, NotFound
+from coop.errors import BadInput, CoopError, Forbidden, Invalid, NotFound, SizeMismatch
 from coop.keys import b64
 from ledger import merkle
 from ledger.note import COSIGNATURE, Note, Signature, Signer, sign_note
-from ledger.tlog_witness import SizeMismatch, WitnessState, add_checkpoint
+from ledger.tlog_witness import WitnessState, add_checkpoint
 
 ORIGIN = "coop.example/witnessed"
 LOG = Signer(ORIGIN, bytes(32))
