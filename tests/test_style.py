@@ -1,4 +1,4 @@
-"""The code keeps the style rules a reader relies on: one exception hierarchy."""
+"""The code keeps the style rules a reader relies on: one exception hierarchy, no `assert` for runtime checks."""
 from __future__ import annotations
 
 import ast
@@ -42,3 +42,8 @@ def test_no_exception_class_is_defined_outside_coop_errors() -> None:
 
     assert strays == [], f"exception classes belong in {ERRORS_MODULE}: {strays}"
 
+
+def test_no_assert_statement_is_in_the_packages_code() -> None:
+    asserts = [f"{module.__name__}:{node.lineno}" for module, tree in modules() for node in ast.walk(tree) if isinstance(node, ast.Assert)]
+
+    assert asserts == [], f"raise a CoopError (or restructure) instead of assert, which `python -O` drops: {asserts}"
