@@ -11,7 +11,7 @@ import pytest
 
 from api.node import open_node
 from coop import audit, statements
-from coop.errors import BadInput, BadSignature, Conflict, Forbidden, Invalid
+from coop.errors import BadInput, BadSignature, Conflict, CoopError, Forbidden, Invalid
 from coop.keys import KeyPair
 from coop.members import MEMBER_TYPE, member_fields, record_sha
 from coop.node import Node
@@ -26,7 +26,7 @@ def head(node: Node) -> str:
     return str(node.store.head().id)
 
 
-def refused(node: Node, action: Callable[[], Any], error: type[Exception], match: str | None = None) -> None:
+def refused(node: Node, action: Callable[[], Any], error: type[CoopError], match: str | None = None) -> None:
     """Run an action that must be refused, and check the repository did not change."""
     before = head(node)
     with pytest.raises(error, match=match):
@@ -76,7 +76,7 @@ def test_learner_cannot_make_a_proposal(node: Node, propose: Callable[..., str])
 def test_proposal_whose_text_hash_does_not_match_is_refused(node: Node) -> None:
     fields = P.proposal_fields("p-x", "T", "# Text\n", "majority", {"kind": "general"}, node.view(), 3600)
     fields["body_sha256"] = "0" * 64
-    refused(node, lambda: node.write(P.PROPOSAL_TYPE, fields, "alice"), Exception, "body_sha256")
+    refused(node, lambda: node.write(P.PROPOSAL_TYPE, fields, "alice"), BadInput, "body_sha256 does not match the proposal's text")
 
 
 def test_proposal_with_a_forged_eligible_list_is_refused(node: Node) -> None:
@@ -165,7 +165,7 @@ def test_vote_signed_by_a_revoked_key_is_refused(node: Node, propose: Callable[.
 
 def test_objection_without_a_reason_is_refused(node: Node, propose: Callable[..., str], vote: Callable[..., Any]) -> None:
     pid = propose(method="consent")
-    refused(node, lambda: vote(pid, "bob", "block"), Exception, "reason")
+    refused(node, lambda: vote(pid, "bob", "block"), BadInput, "to block, bob must give a reason")
 
 
 def test_choice_of_another_method_is_refused(node: Node, propose: Callable[..., str], vote: Callable[..., Any]) -> None:
@@ -193,7 +193,7 @@ def test_outcome_that_misstates_the_tally_is_refused(clock: Clock, node: Node, p
     clock.advance(1)
     fields = node.registry.area("governance").service.outcome_fields(node.view(), pid)
     fields["tally"]["outcome"] = "passed"
-    refused(node, lambda: node.write(P.OUTCOME_TYPE, fields, "carol"), Exception)
+    refused(node, lambda: node.write(P.OUTCOME_TYPE, fields, "carol"), Invalid, "does not match the tally of its votes")
 
 
 def test_tampered_outcome_file_is_found_by_coop_verify(clock: Clock, node: Node, propose: Callable[..., str], vote: Callable[..., Any],
