@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from coop.errors import Forbidden
-from ledger import keepers, log
-from ledger.note import verify_checkpoint
+from coop.errors import BadSignature, Forbidden, NotFound
+from ledger import keeper, keepers, log
+from ledger.note import Checkpoint, Note, Signer, sign_note, verify_checkpoint
 from peers_harness import Peer, decide, network, ok, opened, revenue
 
 PROPOSAL = "p-keeper"
@@ -55,7 +55,7 @@ def test_the_new_keeper_appends_to_the_same_tree_under_its_own_key(moved: Moved)
     checkpoint = verify_checkpoint(data, moved.vkey, view.origin).checkpoint
 
     assert checkpoint.size == 2
-    with pytest.raises(Exception):
+    with pytest.raises(BadSignature, match="no signature by a known key"):
         verify_checkpoint(data, moved.old_vkey, view.origin)
 
 
@@ -82,17 +82,41 @@ def test_a_member_node_that_syncs_follows_the_keeper(moved: Moved) -> None:
     assert moved.c.ledger_root() == moved.b.ledger_root()
 
 
+def old_log_key(moved: Moved) -> Signer:
+    """Return the log key the old keeper (a) still holds after the move."""
+    node = opened(moved.a.home)
+    try:
+        signer = Signer(node.origin, keeper.log_keys(node).unlock(node.name).seed)
+    finally:
+        node.index.db.close()
+    assert signer.verifier.to_vkey() == moved.old_vkey
+    return signer
+
+
 def test_a_checkpoint_the_old_key_signs_after_the_move_is_refused(moved: Moved) -> None:
     view = moved.b.view()
-    # Only the new key may sign trees larger than the size at the handover.
-    assert [k.to_vkey() for k in keepers.verifiers_for(view, 2)] == [moved.vkey]
-    assert {k.to_vkey() for k in keepers.verifiers_for(view, 1)} == {moved.vkey, moved.old_vkey}
+    data = view.read(log.CHECKPOINT)
+    assert data is not None
+    grown = Checkpoint.from_text(Note.from_bytes(data).text)  # the tree of 2, past the handover at size 1
+    forged = sign_note(grown.to_text(), [old_log_key(moved)]).to_bytes()
+
+    with pytest.raises(BadSignature, match="no signature by a known key"):
+        keepers.verify(view, forged)
+
+
+def test_a_checkpoint_the_old_key_signed_before_the_move_stays_valid(moved: Moved) -> None:
+    handover = moved.a.view().read(log.CHECKPOINT)  # a's last checkpoint: the tree of 1, signed with the old key
+    assert handover is not None
+    view = moved.b.view()
+
+    assert verify_checkpoint(handover, moved.old_vkey, view.origin).checkpoint.size == 1
+    assert keepers.verify(view, handover).checkpoint.size == 1
 
 
 def test_a_keeper_effect_naming_an_unknown_node_is_refused_when_proposed(moved: Moved) -> None:
     node = opened(moved.a.home)
     try:
-        with pytest.raises(Exception, match="no node"):
+        with pytest.raises(NotFound, match="no node 'node-z'"):
             keepers.check_effect(node.view(), {"kind": "keeper", "node": "node-z", "vkey": moved.vkey, "url": "http://x/git/"})
     finally:
         node.index.db.close()
