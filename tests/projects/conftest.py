@@ -7,9 +7,7 @@ imported at run time.
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -31,6 +29,9 @@ REQUEST = {"id": PROJECT, "client": CLIENT, "title": "Online shop", "text": "# O
 # The steps of the story, in order; a project is cancelled from `staffed`.
 STEPS = ("requested", "staffed", "in_progress", "milestone_delivered", "milestone_accepted", "milestone_paid", "delivered", "paid")
 
+WINDOW = 1  # seconds a proposal is open: the test charter's minimum
+
+Clock = Callable[..., Any]  # the `clock` fixture of tests/conftest.py: call it for the time, advance(seconds) to move it
 Refused = Callable[..., None]  # (action, error, match): the action must fail and leave the branch head where it was
 Decide = Callable[[Mapping[str, Any]], Mapping[str, Any]]  # effect -> outcome of a passed proposal
 
@@ -124,19 +125,21 @@ def refused(node: Node) -> Refused:
 
 
 @pytest.fixture
-def decide(node: Node) -> Decide:
-    """Return a function that passes a proposal with an effect (alice, bob and carol vote yes) and returns its outcome."""
+def decide(node: Node, clock: Clock) -> Decide:
+    """Return a function that passes a proposal with an effect (alice, bob and carol vote yes) and returns its outcome.
+
+    The node's clock moves past the voting window instead of the test waiting for it.
+    """
     counter = iter(range(1, 1000))
 
     def passed(effect: Mapping[str, Any]) -> Mapping[str, Any]:
         proposal_id = f"p-{next(counter)}"
         text = "# Re-assign a referral\n\nThe member who really brought the client in should earn its share.\n"
-        fields = P.proposal_fields(proposal_id, "Re-assign", text, "majority", effect, node.view(), 2)
+        fields = P.proposal_fields(proposal_id, "Re-assign", text, "majority", effect, node.view(), WINDOW, now=clock())
         node.write(P.PROPOSAL_TYPE, fields, "alice")
         for voter in ("alice", "bob", "carol"):
             node.write(P.VOTE_TYPE, P.vote_fields(node.view(), proposal_id, "yes"), voter)
-        # Wait just past the close (statement times are whole seconds, so the window is one to two seconds long).
-        time.sleep(max(0.0, (statements.parse_time(fields["closes"]) - datetime.now(timezone.utc)).total_seconds()) + 0.05)
+        clock.advance(WINDOW)
         governance = node.registry.area("governance").service
         node.write(P.OUTCOME_TYPE, governance.outcome_fields(node.view(), proposal_id), "carol")
         return node.view().body(P.outcome_path(proposal_id))
