@@ -35,7 +35,7 @@ from api.webhook_http import Resolver, system_resolver
 from api.webhook_urls import WebhookUrls
 from coop import apps
 from coop.errors import BadInput
-from coop.index import SQLITE_PRAGMAS, _first_parent_chain, upsert
+from coop.index import SQLITE_PRAGMAS, commits_since, upsert
 from coop.node import Node
 from coop.statements import format_time
 from coop.store import GitStore, Snapshot
@@ -157,7 +157,7 @@ class Outbox:
                 last = self.last_commit()
                 if last == str(head.id):
                     return total
-                chain = _first_parent_chain(store, head, last) if last is not None else []
+                chain = commits_since(store, head, last) if last is not None else []
                 if chain is None:
                     logger.warning("the branch no longer contains commit %s; events restart at %s", last, head.id)
                     chain = []

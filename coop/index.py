@@ -182,7 +182,7 @@ class Index:
         last = self.last_commit()
         if last == str(head.id):
             return 0
-        chain = _first_parent_chain(store, head, last)
+        chain = commits_since(store, head, last)
         if chain is None and last is not None and last in store.repo and store.repo.descendant_of(head.id, last):
             with self.bound():  # a merge brought our last indexed commit in as its second parent
                 self._apply_changes(store, store.repo[last].tree, head)
@@ -224,8 +224,12 @@ class Index:
             return {m._meta.table_name: sorted(m.select().tuples()) for m in self.models if m is not IndexState}
 
 
-def _first_parent_chain(store: GitStore, head: pygit2.Commit, last: str | None) -> list[pygit2.Commit] | None:
-    """Return commits after `last` up to head, oldest first; None if `last` is not an ancestor."""
+def commits_since(store: GitStore, head: pygit2.Commit, last: str | None) -> list[pygit2.Commit] | None:
+    """Return the commits after `last` up to `head` along first parents, oldest first, to follow the branch commit by commit.
+
+    With `last` None that is the whole history. None means `last` is not on that line: the history was
+    rewritten, or `last` came in as a merge's second parent; the caller decides how to catch up.
+    """
     chain = []
     commit: pygit2.Commit | None = head
     while commit is not None and str(commit.id) != last:

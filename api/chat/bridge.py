@@ -23,7 +23,7 @@ from api.events import Event, events_of_commit
 from coop.apps import APP_TYPE, app, app_fields
 from coop.errors import CoopError, MalformedCommand
 from coop.ids import check_new_handle
-from coop.index import _first_parent_chain
+from coop.index import commits_since
 from coop.keys import KeyPair, PublicKey, unb64
 from coop.members import MEMBER_TYPE, member_fields, taken_names
 from coop.node import Node
@@ -254,7 +254,7 @@ class Bridge:
         head = store.head()
         if head is None or self.cursor.commit == str(head.id):
             return 0
-        chain = _first_parent_chain(store, head, self.cursor.commit) if self.cursor.commit else []
+        chain = commits_since(store, head, self.cursor.commit) if self.cursor.commit else []
         posted = 0
         for commit in chain or []:
             for event in events_of_commit(store, commit):
