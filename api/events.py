@@ -15,7 +15,7 @@ from typing import Any
 
 import pygit2
 
-from coop import apps, canonical, statements
+from coop import authors, canonical, statements
 from coop.errors import CoopError
 from coop.members import MEMBER_TYPE
 from coop.store import GitStore, Snapshot
@@ -128,8 +128,8 @@ def _ledger_events(cid: str, before: View, after: View) -> Iterator[Event]:
 def subscriptions(view: View) -> dict[str, frozenset[str]]:
     """Return the events each app subscribes to in a view (where they go is node-private: api/webhook_urls.py)."""
     found = {}
-    for name in view.list(apps.APP_DIR):
-        record = view.body(f"{apps.APP_DIR}/{name}")
+    for app_id in authors.app_ids(view):
+        record = authors.app(view, app_id)
         if record and record.get("events"):
             found[record["id"]] = frozenset(record["events"])
     return found

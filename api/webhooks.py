@@ -33,7 +33,7 @@ from api.events import events_of_commit, subscriptions
 from api.settings import ApiSettings
 from api.webhook_http import Resolver, system_resolver
 from api.webhook_urls import WebhookUrls
-from coop import apps
+from coop import authors
 from coop.errors import BadInput
 from coop.index import SQLITE_PRAGMAS, commits_since, upsert
 from coop.node import Node
@@ -183,7 +183,7 @@ class Outbox:
                               body=item.body(origin, created)).on_conflict_ignore().execute()
             seq = self.Event.get(self.Event.event_id == item.id).seq
             for app_id, events in sorted(subscribed.items()):
-                if item.type in events and self.urls.url(app_id, view.body(apps.app_path(app_id))):
+                if item.type in events and self.urls.url(app_id, authors.app(view, app_id)):
                     self.Delivery.insert(event_seq=seq, app_id=app_id, status=PENDING, next_attempt=now).on_conflict_ignore().execute()
         return len(found)
 
@@ -298,7 +298,7 @@ class Dispatcher:
             if delivery.next_attempt > now:
                 soonest = min(soonest, delivery.next_attempt - now)
                 continue
-            record = apps.app(view, delivery.app_id)
+            record = authors.app(view, delivery.app_id)
             owner = str(record["owner"]) if record is not None else delivery.app_id
             with self._lock:
                 mine = sum(1 for busy in self._busy.values() if busy == owner)
@@ -330,7 +330,7 @@ class Dispatcher:
 
     def deliver(self, delivery: Delivery) -> None:
         """Make one attempt at a delivery and record its result."""
-        record = apps.app(self.node.view(), delivery.app_id)
+        record = authors.app(self.node.view(), delivery.app_id)
         url = self.outbox.urls.url(delivery.app_id, record)
         if record is None or not url or delivery.event_type not in record.get("events", []):
             self.outbox.cancel(delivery, "the app no longer subscribes to this event on this node")

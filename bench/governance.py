@@ -34,12 +34,13 @@ from bench import best_time, rate, table
 from bench.node import FOUNDER, temporary_node
 from bench.profile import print_profile
 from coop import statements
+from coop.authors import member_path
 from coop.keys import KeyPair
 from coop.members import MEMBER_TYPE, member_fields
 from coop.node import Node
 from coop.statements import KeyRecord, Statement
 from coop.store import BRANCH
-from coop.view import View, member_path
+from coop.view import View
 from governance import proposals as P
 from governance.index import ProposalRow, VoteRow
 

@@ -1,8 +1,8 @@
 """Allied apps: programs that act for the co-op's partners with keys and scopes of their own.
 
-An app record (`apps/<app-id>.json`) is a signed statement. A member registers an
-app and becomes its owner; the record lists the app's public keys, the statement
-types it may post (its scopes) and the events it subscribes to. Where the events
+An app record is a signed statement. A member registers an app and becomes its
+owner; the record lists the app's public keys, the statement types it may post
+(its scopes) and the events it subscribes to. Where the events
 go is not in the record: a webhook URL often carries a secret, so the app sets it
 on a node privately (api/webhook_urls.py); a record written before that may still
 name one, and it still verifies. The app signs its own statements with its own keys, as an author
@@ -18,15 +18,14 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from coop import authors
 from coop.errors import BadInput, Forbidden
 from coop.ids import check_id, check_new_handle
 from coop.kinds import Area, Check, Kind
-from coop.members import _check_key_history, check_keys, claim_keys, taken_names
 from coop.statements import KeyRecord, Statement
 from coop.view import View
 
 APP_TYPE = "coop.app/v1"
-APP_DIR = "apps"
 MAX_NAME = 120
 MAX_URL = 2000
 MAX_SCOPES = 32
@@ -43,26 +42,11 @@ EVENTS = (
 STATEMENT_TYPE = re.compile(r"coop\.[a-z0-9.-]{1,48}/v[0-9]{1,3}")
 
 
-def app_path(app_id: str) -> str:
-    """Return where an app's record lives."""
-    return f"{APP_DIR}/{check_id(app_id, 'app id')}.json"
-
-
-def app(view: View, app_id: str) -> Mapping[str, Any] | None:
-    """Return an app's record body, or None when there is no such app."""
-    return view.body(app_path(app_id))
-
-
-def is_app(view: View, author: str) -> bool:
-    """Tell whether an author is an app (and not a member)."""
-    return view.member(author) is None and view.read(app_path(author)) is not None
-
-
 def app_scopes(view: View, author: str) -> frozenset[str]:
     """Return the statement types an app may post; empty for anyone who is not an app."""
-    if not is_app(view, author):
+    if not authors.is_app(view, author):
         return frozenset()
-    record = app(view, author)
+    record = authors.app(view, author)
     return frozenset(record["scopes"]) if record else frozenset()
 
 
@@ -72,7 +56,7 @@ def check_scope(statement: Statement, view: View) -> None:
     An app may always post its own record (to change its keys or subscription);
     what it may change there is the app kind's own rule.
     """
-    if statement.type == APP_TYPE or not is_app(view, statement.author):
+    if statement.type == APP_TYPE or not authors.is_app(view, statement.author):
         return
     scopes = app_scopes(view, statement.author)
     if statement.type not in scopes:
@@ -140,7 +124,7 @@ def app_fields(app_id: str, name: str, owner: str, keys: list[KeyRecord], scopes
 
 def app_statement_path(statement: Statement) -> str:
     """Store an app record under its id."""
-    return app_path(statement.body.get("id", ""))
+    return authors.app_path(statement.body.get("id", ""))
 
 
 def check_app(statement: Statement, view: View) -> dict[str, bytes | None]:
@@ -150,7 +134,7 @@ def check_app(statement: Statement, view: View) -> dict[str, bytes | None]:
     name = body.get("name")
     if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME:
         raise BadInput(f"an app needs a name of 1-{MAX_NAME} characters")
-    keys = check_keys(body.get("keys"))
+    keys = authors.check_keys(body.get("keys"))
     scopes = check_scopes(body.get("scopes"))
     # Records written before URLs left the record may name one; a new one must not, since the record is public
     # (a view with a clock is a node accepting a statement now, not a replay of history).
@@ -160,13 +144,13 @@ def check_app(statement: Statement, view: View) -> dict[str, bytes | None]:
     check_events(body.get("events"))
     owner = check_id(body.get("owner"), "owner")
     author = statement.author
-    previous = app(view, app_id)
+    previous = authors.app(view, app_id)
     if previous is None:
         if "member" not in view.roles(author):
             raise Forbidden(f"{author!r} is not a member: only members register apps")
         if owner != author:
             raise Forbidden("you register an app as its owner: 'owner' is you")
-        check_new_handle(app_id, taken_names(view))
+        check_new_handle(app_id, authors.taken_names(view))
     else:
         if owner != previous["owner"]:
             raise Forbidden(f"the owner of app {app_id!r} does not change")
@@ -175,8 +159,8 @@ def check_app(statement: Statement, view: View) -> dict[str, bytes | None]:
                 raise Forbidden(f"app {app_id!r} cannot change its own scopes; its owner does")
         elif not (author == previous["owner"] and "member" in view.roles(author)) and "founder" not in view.roles(author):
             raise Forbidden(f"only app {app_id!r}, its owner or the founder may change its record")
-        _check_key_history(view, app_id, previous, keys)
-    return claim_keys(view, app_id, keys)
+        authors.check_key_history(view, app_id, previous, keys)
+    return authors.claim_keys(view, app_id, keys)
 
 
 KIND = Kind(APP_TYPE, app_statement_path, check_app, "An allied app: its owner, keys, scopes and the events it subscribes to.")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pygit2
 
-from coop import merge, sshsig
+from coop import authors, merge, sshsig
 from coop.errors import CoopError
 from coop.kinds import Registry
 from coop.members import node_signing_keys
@@ -216,4 +216,4 @@ def _changed_paths(before: Snapshot | None, after: Snapshot) -> set[str]:
 
 def _genesis_order(changed: set[str]) -> list[str]:
     """The first commit holds the charter, the founder's record and the first node, in that order."""
-    return ["coop.json"] + sorted(p for p in changed if p.startswith("members/")) + sorted(p for p in changed if p.startswith("nodes/"))
+    return ["coop.json"] + [p for kind in (authors.MEMBERS, authors.NODES) for p in sorted(changed) if authors.directory_of(p) == kind]

@@ -17,7 +17,7 @@ import peewee
 import pygit2
 from playhouse.db_url import connect
 
-from coop import canonical, statements
+from coop import authors, canonical, statements
 from coop.view import DECIDED_ROLES
 from coop.errors import IntegrityError, StoreError
 from coop.store import GitStore, changed_files
@@ -77,8 +77,8 @@ class CoreIndexer:
             return
         if raw is None:
             StatementRow.delete().where(StatementRow.path == path).execute()
-            if path.startswith("members/"):
-                MemberRow.delete().where(MemberRow.handle == path[8:-5]).execute()
+            if authors.directory_of(path) == authors.MEMBERS:
+                MemberRow.delete().where(MemberRow.handle == authors.name_of(path)).execute()
             return
         try:
             body = statements.stored_body(raw)

@@ -13,17 +13,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from coop import charter, config, statements
+from coop.authors import claim_keys, member_path, node_path
 from coop.replay import trailer
 from coop.errors import BadInput, Forbidden, IntegrityError, NotFound
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
 from coop.kinds import Area, Registry
-from coop.members import (ALLOWED_SIGNERS, MEMBER_TYPE, NODE_TYPE, allowed_signers, check_roles, check_skills, claim_keys,
-                          member_fields, node_path)
+from coop.members import ALLOWED_SIGNERS, MEMBER_TYPE, NODE_TYPE, allowed_signers, check_roles, check_skills, member_fields
 from coop.ids import check_id, normalise_handle
 from coop.statements import KeyRecord
 from coop.store import BRANCH, CommitSigner, GitStore, Snapshot
-from coop.view import CHARTER_PATH, View, member_path
+from coop.view import CHARTER_PATH, View
 
 REPO_DIR = "repo.git"
 MAINTAIN_EVERY = 256  # commits between `git gc --auto` runs (a no-op until loose objects pile up)

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from coop import statements
+from coop.authors import claim_keys
 from coop.errors import IntegrityError
 from coop.kinds import Registry
-from coop.members import ALLOWED_SIGNERS, allowed_signers, claim_keys
+from coop.members import ALLOWED_SIGNERS, allowed_signers
 from coop.statements import KeyRecord
 from coop.view import View
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pygit2
 
-from coop import canonical, statements
-from coop.errors import BadInput, CoopError, IntegrityError, NotFound
+from coop import authors, canonical, statements
+from coop.errors import CoopError, IntegrityError, NotFound
 from coop.ids import check_id, sharded
 from coop.statements import KeyRecord, Statement
 from coop.store import Snapshot
@@ -21,11 +21,6 @@ CHARTER_PATH = "coop.json"
 SEQ_DIR = "seq"
 DECIDED_RULES = "decided/rules.json"
 DECIDED_ROLES = "decided/roles"
-
-
-def member_path(handle: str) -> str:
-    """Return where a member's record lives."""
-    return f"members/{check_id(handle, 'handle')}.json"
 
 
 def decided_roles_path(handle: str) -> str:
@@ -121,7 +116,7 @@ class View:
 
     def member(self, handle: str) -> Mapping[str, Any] | None:
         """Return a member record body, or None."""
-        return self.body(member_path(handle))
+        return self.body(authors.member_path(handle))
 
     def require_member(self, handle: str) -> Mapping[str, Any]:
         """Return a member record body or raise NotFound."""
@@ -132,7 +127,7 @@ class View:
 
     def handles(self) -> list[str]:
         """List every member handle."""
-        return [name[:-5] for name in self.list("members") if name.endswith(".json")]
+        return authors.handles(self)
 
     def roles(self, handle: str) -> frozenset[str]:
         """Return a member's roles (as last decided by a proposal, else as recorded), empty for someone unknown."""
@@ -143,13 +138,8 @@ class View:
         return frozenset(canonical.decode(decided)["roles"] if decided else record["roles"])
 
     def keys(self, author: str) -> Iterator[KeyRecord]:
-        """Yield the keys registered for an author: a member or a node."""
-        try:
-            record = self.member(author) or self.body(f"nodes/{check_id(author, 'author')}.json") or self.body(f"apps/{author}.json")
-        except BadInput:
-            return
-        for entry in (record or {}).get("keys", []):
-            yield KeyRecord.from_dict(entry)
+        """Yield the keys registered for an author: a member, a node or an app."""
+        return authors.keys(self, author)
 
     def last_seq(self, author: str) -> int:
         """Return the last sequence number the author used (0 if none)."""

@@ -15,12 +15,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from coop import bulk, canonical, statements
+from coop import authors, bulk, canonical, statements
 from coop.charter import rules
 from coop.errors import BadInput, Conflict, CoopError, Forbidden, IntegrityError, Invalid, NotFound
 from coop.ids import check_id, sharded
 from coop.kinds import Area, Kind
-from coop.members import taken_names
 from coop.statements import Statement
 from coop.view import View
 from ledger import entries as E
@@ -219,7 +218,7 @@ def check_log_record(statement: Statement, view: View) -> dict[str, bytes | None
     key = Verifier.from_vkey(statement.body.get("vkey"))
     if key.name != view.origin:
         raise Invalid(f"the log key must be named after the origin {view.origin!r}")
-    if view.body(f"nodes/{check_id(statement.body.get('keeper'), 'keeper')}.json") is None:
+    if authors.node(view, check_id(statement.body.get('keeper'), 'keeper')) is None:
         raise NotFound(f"no node {statement.body.get('keeper')!r} to keep the log")
     return {}
 
@@ -283,7 +282,7 @@ def verify_ledger(view: View, hooks: Hooks | None = None, progress: Callable[[in
 
 def key_table(view: View) -> dict[str, list[Any]]:
     """Return every author's keys, for checking signatures away from the repository."""
-    return {name: list(view.keys(name)) for name in taken_names(view)}
+    return {name: list(view.keys(name)) for name in authors.taken_names(view)}
 
 
 def _check_entry_rules(view: View, index: int, stored: Sequence[bytes], files: Mapping[str, str], body: Mapping[str, Any],

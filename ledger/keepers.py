@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from coop import canonical
+from coop import authors, canonical
 from coop.errors import BadInput, CoopError, Invalid, NotFound
 from coop.ids import check_id
 from coop.view import View
@@ -100,7 +100,7 @@ def check_effect(view: View, effect: Mapping[str, Any]) -> None:
     if set(effect) != {"kind", "node", "vkey", "url"}:
         raise BadInput("a keeper effect is {kind: keeper, node, vkey (the new log key), url (where nodes fetch from)}")
     node = check_id(effect["node"], "node name")
-    if view.body(f"nodes/{node}.json") is None:
+    if authors.node(view, node) is None:
         raise NotFound(f"no node {node!r}: the founder registers it first")
     key = Verifier.from_vkey(effect["vkey"])
     if key.sig_type != ED25519 or key.name != view.origin:
@@ -117,7 +117,7 @@ def apply_effect(view: View, effect: Mapping[str, Any], proposal_id: str) -> dic
     found = terms(view)
     if not found:
         raise Invalid("the co-op has no ledger yet: there is no keeper to replace")
-    if view.body(f"nodes/{effect['node']}.json") is None:
+    if authors.node(view, effect["node"]) is None:
         raise Invalid(f"node {effect['node']!r} is no longer registered")
     term = Term(effect["node"], effect["vkey"], log.size(view), effect["url"], proposal_id)
     return {TERMS_PATH: canonical.encode({"terms": [t.to_dict() for t in found[1:]] + [term.to_dict()]})}

@@ -20,12 +20,13 @@ from api.chat import cursor as cursors
 from api.chat.commands import HELP, Command, parse
 from api.chat.matrix import Matrix
 from api.events import Event, events_of_commit
-from coop.apps import APP_TYPE, app, app_fields
+from coop.apps import APP_TYPE, app_fields
+from coop.authors import app, taken_names
 from coop.errors import CoopError, MalformedCommand
 from coop.ids import check_new_handle
 from coop.index import commits_since
 from coop.keys import KeyPair, PublicKey, unb64
-from coop.members import MEMBER_TYPE, member_fields, taken_names
+from coop.members import MEMBER_TYPE, member_fields
 from coop.node import Node
 from coop.statements import KeyRecord, format_time
 from coop.view import View

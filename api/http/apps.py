@@ -16,7 +16,7 @@ from api.http import params
 from api.http.service import per_head, service
 from api.http.statements import accept
 from api.webhooks import STATUSES
-from coop import apps, canonical
+from coop import apps, authors, canonical
 from coop.errors import BadInput, NotFound
 from coop.ids import check_id
 from coop.statements import KeyRecord
@@ -34,7 +34,7 @@ def signed_by_app(app_id: str) -> tuple[Mapping[str, Any], int]:
     """Return the app's record and the time of the request, if the request is signed by one of the app's current keys."""
     svc = service()
     view = svc.view()
-    record = apps.app(view, check_id(app_id, "app id"))
+    record = authors.app(view, check_id(app_id, "app id"))
     if record is None:
         raise NotFound(f"no app {app_id!r}")
     keys = [key.public for key in map(KeyRecord.from_dict, record["keys"]) if key.revoked_after is None]
@@ -50,8 +50,8 @@ def list_apps() -> Response:
     """List the allied apps by id."""
     size, after = params.limit(), params.after(str)
     view = service().view()
-    names = [n[:-5] for n in view.list(apps.APP_DIR) if n.endswith(".json") and (after is None or n[:-5] > after)]
-    records = [r for name in names[:size + 1] if (r := apps.app(view, name)) is not None]
+    names = [n for n in authors.app_ids(view) if after is None or n > after]
+    records = [r for name in names[:size + 1] if (r := authors.app(view, name)) is not None]
     return params.page(records, size, lambda r: r["id"], app_json)
 
 
@@ -59,7 +59,7 @@ def list_apps() -> Response:
 @per_head
 def get_app(app_id: str) -> Response:
     """Return an app's record."""
-    record = apps.app(service().view(), check_id(app_id, "app id"))
+    record = authors.app(service().view(), check_id(app_id, "app id"))
     if record is None:
         raise NotFound(f"no app {app_id!r}")
     return jsonify(app_json(record))

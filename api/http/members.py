@@ -9,11 +9,11 @@ from flask import Blueprint, Response, jsonify
 from api.http import params
 from api.http.service import per_head, service
 from api.http.statements import accept
+from coop import authors
 from coop.errors import NotFound
 from coop.ids import check_id
 from coop.index import MemberRow
 from coop.members import MEMBER_TYPE, ROLES
-from coop.view import member_path
 from projects import learners
 from projects.index import LearnerRow
 
@@ -53,7 +53,7 @@ def get_member(handle: str) -> Response:
     view = service().view()
     record = view.require_member(check_id(handle, "handle"))
     return jsonify({"handle": record["handle"], "roles": sorted(view.roles(handle)), "skills": record["skills"],
-                    "keys": record["keys"], "updated": record["created"], "path": member_path(handle)})
+                    "keys": record["keys"], "updated": record["created"], "path": authors.member_path(handle)})
 
 
 @bp.post("/api/v1/members")
@@ -116,7 +116,7 @@ def post_learner() -> Response:
 def list_nodes() -> Response:
     """List the nodes and the keys that sign their commits and webhooks."""
     view = service().view()
-    items = [{"name": b["name"], "keys": b["keys"]} for entry in view.list("nodes") if (b := view.body(f"nodes/{entry}")) is not None]
+    items = [{"name": b["name"], "keys": b["keys"]} for name in authors.node_names(view) if (b := authors.node(view, name)) is not None]
     return jsonify({"items": items, "next": None})
 
 

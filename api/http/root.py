@@ -8,8 +8,8 @@ from flask import Blueprint, Response, jsonify, render_template_string
 from api.http.members import member_row
 from api.http.service import per_head, service
 from api.openapi import document
+from coop import authors
 from coop.index import MemberRow
-from coop.members import node_path
 
 bp = Blueprint("root", __name__)
 
@@ -48,7 +48,7 @@ def index() -> Response:
     view = svc.view()
     charter = view.charter()
     # A keyless clone has no node name and no node record: it says so instead of naming one.
-    record: Any = (view.body(node_path(svc.node.name)) or {}) if svc.node.name else None
+    record: Any = (authors.node(view, svc.node.name) or {}) if svc.node.name else None
     node = {"name": svc.node.name, "keys": record.get("keys", [])} if record is not None else None
     return jsonify({"name": charter["name"], "origin": charter["origin"], "node": node,
                     "head": svc.head(), "openapi": "/api/v1/openapi.json"})

@@ -31,7 +31,8 @@ from api.webhook_http import system_resolver
 from api.webhook_urls import WebhookUrls
 from api_harness import PASSPHRASE, Coop, Receiver, Server, make_node
 from coop import audit, canonical, replay, statements
-from coop.apps import APP_TYPE, EVENTS, app_fields, app_path
+from coop.apps import APP_TYPE, EVENTS, app_fields
+from coop.authors import app_path
 from coop.errors import ApiError, BadInput, BadSignature
 from coop.keys import KeyPair
 from coop.node import Node

@@ -7,6 +7,7 @@ import pygit2
 import pytest
 
 from coop import audit, merge
+from coop.authors import member_path
 from coop.errors import Conflict
 from coop.index import MemberRow
 from coop.keys import KeyPair
@@ -14,7 +15,7 @@ from coop.members import MEMBER_TYPE, member_fields
 from coop.node import Node
 from coop.statements import KeyRecord
 from coop.store import BRANCH, Snapshot
-from coop.view import View, member_path
+from coop.view import View
 from ledger import entries as E
 from ledger.keeper import STATE_FILE
 
