@@ -1,0 +1,97 @@
+"""The packages' imports form layers: no module imports itself round a circle, and imports point down.
+
+The graph is read from the source with ast, so an import inside a function (made to dodge a
+circle at import time) counts as much as one at the top of a file.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("coop", "ledger", "governance", "projects", "api")
+# What each package may not import (DESIGN.md section 2): coop is the kernel under all of them,
+# ledger sits under governance and projects, and only api (the faces) speaks HTTP through Flask.
+FORBIDDEN = {
+    "coop": {"ledger", "governance", "projects", "api", "flask"},
+    "ledger": {"governance", "projects", "api", "flask"},
+    "governance": {"projects", "api", "flask"},
+    "projects": {"api", "flask"},
+}
+
+
+def module_name(path: Path) -> str:
+    """Return the dotted name of a source file (a package's __init__ is the package)."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported(tree: ast.Module, modules: set[str]) -> set[str]:
+    """Return every name a module imports: our modules where it names one, else the top-level package."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
+                      for alias in node.names}
+    return {name if name in modules else name.split(".")[0] for name in found}
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Return each module of the packages with the names it imports."""
+    files = {module_name(path): path for package in PACKAGES for path in (ROOT / package).rglob("*.py")}
+    modules = set(files)
+    return {name: imported(ast.parse(path.read_text(encoding="utf-8")), modules) - {name} for name, path in files.items()}
+
+
+def find_circle(graph: dict[str, set[str]]) -> list[str] | None:
+    """Return one circle of imports among our modules (a -> b -> ... -> a), or None when there is none."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        if module in path:
+            return path[path.index(module):] + [module]
+        if module in done or module not in graph:
+            return None
+        path.append(module)
+        for target in sorted(graph[module]):
+            if (circle := visit(target)) is not None:
+                return circle
+        path.pop()
+        done.add(module)
+        return None
+
+    for module in sorted(graph):
+        if (circle := visit(module)) is not None:
+            return circle
+    return None
+
+
+def test_the_packages_imports_form_no_circle() -> None:
+    circle = find_circle(import_graph())
+    assert circle is None, "import circle: " + " -> ".join(circle or [])
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_a_package_imports_only_the_layers_below_it(package: str) -> None:
+    upward = sorted(f"{module} imports {target}" for module, targets in import_graph().items()
+                    if module.split(".")[0] == package for target in targets if target.split(".")[0] in FORBIDDEN[package])
+    assert upward == []
+
+
+@pytest.mark.parametrize("graph, circle", [
+    ({"a": {"b"}, "b": {"a"}}, ["a", "b", "a"]),
+    ({"a": {"b"}, "b": {"c"}, "c": {"b"}}, ["b", "c", "b"]),
+    ({"a": {"b", "c"}, "b": {"c"}, "c": {"os"}}, None),
+], ids=["two modules", "a circle below the start", "a diamond is no circle"])
+def test_a_circle_is_found_wherever_it_sits(graph: dict[str, set[str]], circle: list[str] | None) -> None:
+    assert find_circle(graph) == circle
+
+
+def test_an_import_inside_a_function_counts() -> None:
+    tree = ast.parse("def f():\n    from coop.apps import is_app\n")
+    assert imported(tree, {"coop.apps", "coop.members"}) == {"coop.apps"}
