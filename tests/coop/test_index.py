@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coop.index import Index, MemberRow, open_database
+from coop.index import Index, MemberRow, commits_since, open_database
 from coop.members import MEMBER_TYPE, member_fields, record_sha
 from coop.node import Node
 from coop.statements import KeyRecord
@@ -84,3 +84,29 @@ def test_index_whose_commit_left_the_history_is_rebuilt(node: Node, new_index: C
 
     assert node.index.dump() == rebuilt.dump()
     assert "erin" not in node.index.query(lambda: [r.handle for r in MemberRow.select()])
+
+
+def test_commits_since_a_commit_are_the_later_ones_oldest_first(node: Node) -> None:
+    seen = node.store.head()
+    node.add_member("erin", ["member"], [])
+    node.add_member("faye", ["member"], [])
+    head = node.store.head()
+
+    assert [c.id for c in commits_since(node.store, head, str(seen.id))] == [head.parents[0].id, head.id]
+    assert commits_since(node.store, head, str(head.id)) == []
+
+
+def test_commits_since_nothing_are_the_whole_history(node: Node) -> None:
+    chain = commits_since(node.store, node.store.head(), None)
+
+    assert chain[0].parents == [] and chain[-1].id == node.store.head().id
+
+
+def test_commits_since_a_commit_the_branch_no_longer_holds_are_none(node: Node) -> None:
+    before_erin = node.store.head().id
+    node.add_member("erin", ["member"], [])
+    erin = node.store.head()
+    node.store.repo.references[BRANCH].set_target(before_erin)
+    node.add_member("faye", ["member"], [])
+
+    assert commits_since(node.store, node.store.head(), str(erin.id)) is None
