@@ -22,7 +22,7 @@ from coop.errors import CoopError
 from coop.kinds import Registry
 from coop.members import node_signing_keys
 from coop.replay import replay, statement_order
-from coop.store import GitStore, Snapshot, changed_files
+from coop.store import GitStore, Snapshot, changed_files, commit_at
 from coop.view import View
 
 
@@ -128,7 +128,7 @@ def verify_repository(store: GitStore, registry: Registry,
     scanned = scan.commits(head_id, hidden)
     if scan.problems:
         return Report(scanned, 0, scan.problems, replayed=False)
-    head = store.repo[head_id]
+    head = commit_at(store.repo, head_id)
     problems: list[Problem] = []
     walker = store.repo.walk(head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
     if known is not None:

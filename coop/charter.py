@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from coop.errors import BadInput, Forbidden
 from coop.ids import check_id
@@ -91,7 +91,7 @@ def charter_fields(name: str, origin: str, founder: str, rules: Mapping[str, Any
 def min_window(rules_in_force: Mapping[str, Any], kind: str) -> int:
     """Return the shortest voting window, in seconds, a proposal of this effect kind may open with."""
     windows = rules_in_force["min_window_seconds"]
-    return windows.get(kind, windows["default"])
+    return cast(int, windows.get(kind, windows["default"]))
 
 
 def rules(view: View) -> Mapping[str, Any]:

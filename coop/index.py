@@ -8,10 +8,10 @@ callers get plain values.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import peewee
 import pygit2
@@ -20,9 +20,14 @@ from playhouse.db_url import connect
 from coop import authors, canonical, statements
 from coop.view import DECIDED_ROLES
 from coop.errors import IntegrityError, StoreError
-from coop.store import GitStore, changed_files
+from coop.store import GitStore, blob_at, changed_files
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": "normal", "busy_timeout": 10_000, "foreign_keys": 1}
+
+
+def tuples(query: peewee.SelectBase) -> Iterable[tuple[Any, ...]]:
+    """Return a query's rows as tuples, typed so (peewee's stubs type the rows of `.tuples()` as models)."""
+    return cast(Iterable[tuple[Any, ...]], query.tuples())
 
 
 class IndexState(peewee.Model):
@@ -66,7 +71,7 @@ class Indexer(Protocol):
 class CoreIndexer:
     """Index writer for statements in general and member records."""
 
-    models = (StatementRow, MemberRow)
+    models: Sequence[type[peewee.Model]] = (StatementRow, MemberRow)
 
     def apply(self, path: str, raw: bytes | None, commit: str) -> None:
         """Record or forget a statement file and, for members, their listing row."""
@@ -119,7 +124,7 @@ def open_database(url: str | None, home: Path) -> peewee.Database:
         return peewee.SqliteDatabase(str(home / "index.sqlite"), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     where = url.split("@")[-1]
     try:
-        db = connect(url)
+        db: peewee.Database = connect(url)
         if isinstance(db, peewee.SqliteDatabase):
             db.init(db.database, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
         db.connect(reuse_if_open=True)
@@ -134,8 +139,8 @@ class Index:
 
     def __init__(self, db: peewee.Database, indexers: Sequence[Indexer]) -> None:
         self.db = db
-        self.indexers = [CoreIndexer(), *indexers]
-        self.models: list[type[peewee.Model]] = [IndexState] + [m for ix in self.indexers for m in ix.models]
+        self.indexers: list[Indexer] = [CoreIndexer(), *indexers]
+        self.models: list[type[peewee.Model]] = [IndexState, *(m for ix in self.indexers for m in ix.models)]
         self._schema_checked = False
 
     @contextmanager
@@ -213,7 +218,7 @@ class Index:
         """Index the files that differ between a tree and a commit, as of that commit."""
         with self.db.atomic():
             for path, blob in changed_files(store.repo, parent_tree, commit.tree):
-                raw = store.repo[blob].data if blob is not None else None
+                raw = blob_at(store.repo, blob) if blob is not None else None
                 for indexer in self.indexers:
                     indexer.apply(path, raw, str(commit.id))
             upsert(IndexState, key="commit", value=str(commit.id))
@@ -221,7 +226,7 @@ class Index:
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Return every row of every table in a stable order (to compare two indexes)."""
         with self.bound():
-            return {m._meta.table_name: sorted(m.select().tuples()) for m in self.models if m is not IndexState}
+            return {m._meta.table_name: sorted(tuples(m.select())) for m in self.models if m is not IndexState}
 
 
 def commits_since(store: GitStore, head: pygit2.Commit, last: str | None) -> list[pygit2.Commit] | None:

@@ -33,7 +33,7 @@ import pygit2
 from coop.errors import Conflict, CoopError
 from coop.kinds import Registry
 from coop.replay import replay, statement_order
-from coop.store import GitStore, Snapshot, changed_files
+from coop.store import GitStore, Snapshot, changed_files, commit_at
 from coop.view import View
 
 MERGER = ("coop merge", "merge@coop")
@@ -66,11 +66,11 @@ def touches(repo: pygit2.Repository, base: pygit2.Commit, tip: pygit2.Commit, pr
 def plan(store: GitStore, registry: Registry, one: str, two: str) -> Plan:
     """Decide the kept side and replay the other side's statements on it (see the module's rule)."""
     repo = store.repo
-    a, b = repo[one], repo[two]
+    a, b = commit_at(repo, one), commit_at(repo, two)
     found = repo.merge_base(a.id, b.id)
     if found is None:
         raise Conflict("the two histories share no commit: they are not the same co-op")
-    base = repo[found]
+    base = commit_at(repo, found)
     managed = registry.managed()
     ledger = [side for side in (a, b) if touches(repo, base, side, managed)]
     if len(ledger) == 2:

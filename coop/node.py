@@ -153,7 +153,8 @@ class Node:
         kind = self.registry.kind(statement.type)
         path = kind.path(statement)
         if view.read(path) == raw:
-            return Receipt(path, view.snapshot.id or "", statement.sha256, created=False)
+            commit = view.snapshot.id if view.snapshot is not None else None
+            return Receipt(path, commit or "", statement.sha256, created=False)
         statements.check_sequence(statement, view.last_seq(statement.author))
         effects = kind.check(statement, view)
         view.stage({path: raw, **effects, **view.seq_change(statement, path)})

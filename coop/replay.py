@@ -5,7 +5,7 @@ the very same steps, so both (and the merge rule) come here.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from coop import statements
 from coop.authors import claim_keys
@@ -35,6 +35,7 @@ def replay(registry: Registry, view: View, path: str, raw: bytes, genesis: bool 
     if kind.path(statement) != path:
         raise IntegrityError(f"a {statement.type} statement does not belong at this path")
     statements.check_sequence(statement, view.last_seq(statement.author))
+    effects: Mapping[str, bytes | None]
     if genesis:
         effects = genesis_effect(view, statement)
     else:

@@ -38,7 +38,7 @@ from coop.merge import new_commits
 from coop.replay import statement_order
 from coop.scratch import built_in_place
 from coop.node import KEYS_DIR, REPO_DIR
-from coop.store import BRANCH, GitStore, Snapshot
+from coop.store import BRANCH, GitStore, Snapshot, commit_at
 from coop.view import View
 
 FETCH_TIMEOUT = 300
@@ -154,7 +154,7 @@ def statements_missing(store: GitStore, ours: str, theirs: str) -> list[bytes]:
     be refused again.
     """
     commits = new_commits(store.repo, store.repo[ours].id, store.repo[theirs].id)
-    head = Snapshot(store.repo, store.repo[ours])
+    head = Snapshot(store.repo, commit_at(store.repo, ours))
     left_out = {line[len(merge.LEFT_OUT):].split(" (", 1)[0] for commit in commits if len(commit.parents) > 1
                 for line in commit.message.splitlines() if line.startswith(merge.LEFT_OUT)}
     found: list[bytes] = []
@@ -266,7 +266,7 @@ def sync(store: GitStore, registry: Registry, home: Path, source: str, check_for
 
 def view_at(store: GitStore, commit: str) -> View:
     """Return a view of the repository at a commit."""
-    return View(Snapshot(store.repo, store.repo[commit]))
+    return View(Snapshot(store.repo, commit_at(store.repo, commit)))
 
 
 def save_evidence(store: GitStore, home: Path, kind: str, source: str, ours: str | None, theirs: str, reason: str,
@@ -282,7 +282,7 @@ def save_evidence(store: GitStore, home: Path, kind: str, source: str, ours: str
     for side, commit in (("ours", ours), ("theirs", theirs)):
         if commit is None:
             continue
-        snapshot = Snapshot(store.repo, store.repo[commit])
+        snapshot = Snapshot(store.repo, commit_at(store.repo, commit))
         for path in keep:
             data = snapshot.read(path)
             if data is not None:

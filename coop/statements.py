@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 from coop import canonical
 from coop.errors import BadInput, BadSignature, Forbidden, IntegrityError, SequenceUsed
@@ -113,17 +113,17 @@ class Statement:
     @property
     def type(self) -> str:
         """Return the statement type, e.g. `coop.vote/v1`."""
-        return self.body["type"]
+        return cast(str, self.body["type"])
 
     @property
     def author(self) -> str:
         """Return the handle of the author."""
-        return self.body["author"]
+        return cast(str, self.body["author"])
 
     @property
     def seq(self) -> int:
         """Return the author's sequence number of this statement."""
-        return self.body["seq"]
+        return cast(int, self.body["seq"])
 
     @property
     def sha256(self) -> str:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pygit2
 
@@ -38,6 +39,29 @@ RETRY_SECONDS = 15.0
 ATTRIBUTES = "*.json merge=binary\n*.md merge=binary\n"
 
 Changes = Mapping[str, bytes | None]
+Level = dict[str, "bytes | None | Level"]  # changes grouped by folder, one level per path part
+
+
+# pygit2 types every lookup as Object; these name what the caller knows the id holds (a branch target is a commit,
+# a tree entry of blob type is a blob), so a reader gets the type without a check per call.
+def commit_at(repo: pygit2.Repository, oid: pygit2.Oid | str) -> pygit2.Commit:
+    """Return the commit with this id."""
+    return cast(pygit2.Commit, repo[oid])
+
+
+def tree_at(repo: pygit2.Repository, oid: pygit2.Oid | str) -> pygit2.Tree:
+    """Return the tree with this id."""
+    return cast(pygit2.Tree, repo[oid])
+
+
+def blob_at(repo: pygit2.Repository, oid: pygit2.Oid | str) -> bytes:
+    """Return the bytes of the blob with this id."""
+    return cast(pygit2.Blob, repo[oid]).data
+
+
+def entry_name(item: pygit2.Object) -> str:
+    """Return the name of an object read as a tree entry (only objects looked up by id have none)."""
+    return cast(str, item.name)
 
 
 def check_path(path: str) -> list[str]:
@@ -95,7 +119,7 @@ class Snapshot:
         entry = self._entry(path)
         if entry is None or entry.type != pygit2.GIT_OBJECT_BLOB:
             return None
-        return self.repo[entry.id].data
+        return blob_at(self.repo, entry.id)
 
     def blob_id(self, path: str) -> str | None:
         """Return the git blob id at a path, or None."""
@@ -108,7 +132,7 @@ class Snapshot:
         entry = self._entry(directory)
         if entry is None or entry.type != pygit2.GIT_OBJECT_TREE:
             return []
-        return sorted(item.name for item in self.repo[entry.id])
+        return sorted(entry_name(item) for item in tree_at(self.repo, entry.id))
 
     def blob_ids(self, directory: str) -> dict[str, str]:
         """Return the blob id of every file directly inside a directory, by name, resolving the directory once."""
@@ -116,11 +140,11 @@ class Snapshot:
         entry = self._entry(directory)
         if entry is None or entry.type != pygit2.GIT_OBJECT_TREE:
             return {}
-        return {item.name: str(item.id) for item in self.repo[entry.id] if item.type == pygit2.GIT_OBJECT_BLOB}
+        return {entry_name(item): str(item.id) for item in tree_at(self.repo, entry.id) if item.type == pygit2.GIT_OBJECT_BLOB}
 
     def read_dir(self, directory: str) -> dict[str, bytes]:
         """Return every file directly inside a directory, by name, resolving the directory once."""
-        return {name: self.repo[oid].data for name, oid in self.blob_ids(directory).items()}
+        return {name: blob_at(self.repo, oid) for name, oid in self.blob_ids(directory).items()}
 
     def walk(self, directory: str = "") -> Iterator[str]:
         """Yield the path of every file below a directory, in sorted order."""
@@ -128,12 +152,12 @@ class Snapshot:
         if directory:
             entry = self._entry(directory)
             if entry is not None and entry.type == pygit2.GIT_OBJECT_TREE:
-                tree = self.repo[entry.id]
+                tree = tree_at(self.repo, entry.id)
         if tree is None:
             return
         prefix = f"{directory}/" if directory else ""
-        for item in sorted(tree, key=lambda i: i.name):
-            path = prefix + item.name
+        for item in sorted(tree, key=entry_name):
+            path = prefix + entry_name(item)
             if item.type == pygit2.GIT_OBJECT_TREE:
                 yield from self.walk(path)
             else:
@@ -165,14 +189,14 @@ class GitStore:
         """Return the commit the branch points at, None before the first commit."""
         head = self.head_id()
         try:
-            return self.repo[head] if head is not None else None
+            return commit_at(self.repo, head) if head is not None else None
         except KeyError:
             return None
 
     def head_id(self) -> pygit2.Oid | None:
         """Return the id the branch points at without reading the commit, None before the first commit."""
         ref = self.repo.references.get(BRANCH)
-        return ref.target if ref is not None else None
+        return cast(pygit2.Oid, ref.target) if ref is not None else None  # the branch is a direct reference, never symbolic
 
     def damage(self, oid: pygit2.Oid) -> str | None:
         """Return what is wrong with a stored object (missing, unreadable, not what its id names), None if it is whole.
@@ -279,14 +303,14 @@ class GitStore:
 
     def _write_commit(self, tree: pygit2.Oid, parent: pygit2.Commit | None, message: str, signer: CommitSigner) -> pygit2.Oid:
         who = pygit2.Signature(signer.name, signer.email, int(time.time()), 0)
-        parents = [parent.id] if parent is not None else []
-        text = self.repo.create_commit_string(who, who, message, tree, parents)
+        parents: list[str | pygit2.Oid] = [parent.id] if parent is not None else []
+        text = cast(str, self.repo.create_commit_string(who, who, message, tree, parents))  # the stub says Oid; it is the commit's text
         signature = sshsig.sign(signer.pair, text.encode("utf-8"))
         return self.repo.create_commit_with_signature(text, signature)
 
     def build_tree(self, base: pygit2.Tree | None, changes: Changes) -> pygit2.Oid:
         """Write the tree of base with changes applied (None deletes), rewriting only the changed paths."""
-        nested: dict[str, object] = {}
+        nested: Level = {}
         for path, data in changes.items():
             parts = check_path(path)
             node = nested
@@ -298,13 +322,13 @@ class GitStore:
             node[parts[-1]] = data
         return self._write_level(base, nested) or self.repo.TreeBuilder().write()
 
-    def _write_level(self, base: pygit2.Tree | None, nested: dict[str, object]) -> pygit2.Oid | None:
+    def _write_level(self, base: pygit2.Tree | None, nested: Level) -> pygit2.Oid | None:
         """Rewrite only the trees along changed paths, so a commit costs O(depth), not O(size)."""
         builder = self.repo.TreeBuilder(base) if base is not None else self.repo.TreeBuilder()
         for name, change in nested.items():
             existing = builder.get(name)
             if isinstance(change, dict):
-                sub_base = self.repo[existing.id] if existing is not None and existing.type == pygit2.GIT_OBJECT_TREE else None
+                sub_base = tree_at(self.repo, existing.id) if existing is not None and existing.type == pygit2.GIT_OBJECT_TREE else None
                 sub = self._write_level(sub_base, change)
                 if sub is None:
                     if existing is not None:
@@ -346,15 +370,15 @@ def changed_files(repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.
     Only subtrees whose ids differ are entered, so a commit that changes one file
     costs O(depth), however large the repository (libgit2's tree diff reads whole trees).
     """
-    before = {item.name: item for item in old} if old is not None else {}
-    after = {item.name: item for item in new} if new is not None else {}
+    before = {entry_name(item): item for item in old} if old is not None else {}
+    after = {entry_name(item): item for item in new} if new is not None else {}
     for name in sorted(set(before) | set(after)):
         a, b = before.get(name), after.get(name)
         if a is not None and b is not None and a.id == b.id:
             continue
         path = prefix + name
-        a_tree = repo[a.id] if a is not None and a.type == pygit2.GIT_OBJECT_TREE else None
-        b_tree = repo[b.id] if b is not None and b.type == pygit2.GIT_OBJECT_TREE else None
+        a_tree = tree_at(repo, a.id) if a is not None and a.type == pygit2.GIT_OBJECT_TREE else None
+        b_tree = tree_at(repo, b.id) if b is not None and b.type == pygit2.GIT_OBJECT_TREE else None
         if a_tree is not None or b_tree is not None:
             yield from changed_files(repo, a_tree, b_tree, path + "/")
         if b is not None and b.type == pygit2.GIT_OBJECT_BLOB:

@@ -6,8 +6,9 @@ when a verifier replays history.
 """
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pygit2
 
@@ -112,7 +113,7 @@ class View:
     @property
     def origin(self) -> str:
         """Return the co-op's log origin, which every statement must name."""
-        return self.charter()["origin"]
+        return cast(str, self.charter()["origin"])
 
     def member(self, handle: str) -> Mapping[str, Any] | None:
         """Return a member record body, or None."""
@@ -125,7 +126,7 @@ class View:
             raise NotFound(f"no such member {handle!r}")
         return record
 
-    def handles(self) -> list[str]:
+    def handles(self) -> builtins.list[str]:  # `list` here is the method above
         """List every member handle."""
         return authors.handles(self)
 
