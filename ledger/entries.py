@@ -41,12 +41,12 @@ Posting = tuple[Account, MinorUnits, CurrencyCode]
 Balances = dict[tuple[Account, CurrencyCode], MinorUnits]
 
 
-def asset_account(where: str) -> Account:
+def asset_account(where: object) -> Account:
     """Return the account of a place money is held."""
     return f"assets:{check_id(where, 'account')}"
 
 
-def income_account(client: str) -> Account:
+def income_account(client: object) -> Account:
     """Return the account revenue from a client waits in until it is split."""
     return f"income:{check_id(client, 'client')}"
 

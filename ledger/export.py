@@ -35,6 +35,7 @@ from typing import Any
 
 from ledger import entries as E
 from ledger.money import CURRENCIES, CurrencyCode, MinorUnits, to_decimal
+from ledger.splits import TREASURY
 
 Entry = tuple[int, Mapping[str, Any]]
 Dated = tuple[date, int, Mapping[str, Any]]
@@ -53,7 +54,7 @@ _PATHS: dict[str, tuple[str, ...]] = {
 
 def account_path(account: E.Account) -> tuple[str, ...]:
     """Return the journal components of one of our accounts, e.g. member:bob -> (liabilities, members, bob)."""
-    if E.check_account(account) == E.TREASURY:
+    if E.check_account(account) == TREASURY:
         return ("equity", "treasury")
     prefix, _, name = account.partition(":")
     return (*_PATHS[prefix], name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import peewee
 
 from coop import statements
+from coop.index import tuples
 from ledger import merkle, tiles
 from ledger.log import PREFIX
 
@@ -13,7 +14,8 @@ BUNDLES = PREFIX + "tile/entries/"
 class EntryRow(peewee.Model):
     """One ledger entry, by its index in the log."""
 
-    index = peewee.IntegerField(primary_key=True)
+    # The column is the log index; it hides peewee's Model.index (a classmethod for declaring indexes), never called here.
+    index = peewee.IntegerField(primary_key=True)  # type: ignore[assignment]
     entry_id = peewee.CharField(unique=True)
     type = peewee.CharField(index=True)
     author = peewee.CharField(index=True)
@@ -29,7 +31,7 @@ class EntryRow(peewee.Model):
 class PostingRow(peewee.Model):
     """One posting of an entry: the rows balances are summed from."""
 
-    index = peewee.IntegerField(index=True)
+    index = peewee.IntegerField(index=True)  # type: ignore[assignment]  # as EntryRow.index
     account = peewee.CharField(index=True)
     currency = peewee.CharField()
     amount = peewee.BigIntegerField()
@@ -59,7 +61,7 @@ class LedgerIndexer:
             return
         number, width = bundle_number(path)
         first = number * tiles.TILE_WIDTH
-        known = {i for (i,) in EntryRow.select(EntryRow.index).where(EntryRow.index.between(first, first + width - 1)).tuples()}
+        known = {i for (i,) in tuples(EntryRow.select(EntryRow.index).where(EntryRow.index.between(first, first + width - 1)))}
         for offset, entry in enumerate(tiles.decode_bundle(raw, width)):
             index = first + offset
             if index in known:

@@ -89,7 +89,7 @@ class Verifier:
         return key_id(self.name, self.sig_type, self.public)
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> Verifier:
+    def from_vkey(cls, vkey: object) -> Verifier:
         """Parse `<name>+<hex key ID>+<base64(type || public key)>`, checking the key ID it states."""
         parts = vkey.split("+", 2) if isinstance(vkey, str) else []
         if len(parts) != 3 or not _HEX_KEY_ID.fullmatch(parts[1]):

@@ -94,7 +94,7 @@ class SplitPolicy:
         return self.treasury_bp + self.referral_bp + self.liaison_bp + sum(bp for _, bp in self.funds)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SplitPolicy:
+    def from_dict(cls, data: object) -> SplitPolicy:
         """Build a policy from its record, refusing unknown fields."""
         if not isinstance(data, Mapping):
             raise BadInput("a split policy is an object")

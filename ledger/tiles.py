@@ -59,7 +59,7 @@ def encode_bundle(entries: Sequence[bytes]) -> bytes:
 
 def decode_bundle(data: bytes, width: int) -> list[bytes]:
     """Split an entry bundle into exactly width entries, refusing truncated data or trailing bytes."""
-    entries = []
+    entries: list[bytes] = []
     offset = 0
     while offset < len(data) and len(entries) < width:
         if offset + 2 > len(data):
