@@ -20,7 +20,7 @@ def area(governance: Governance) -> Area:
                  "The closing record of a proposal: its tally and whether its effect was applied."),
         ),
         indexers=(GovernanceIndexer(),),
-        checks=(lambda view, progress=None: governance.verify_outcomes(view),),
+        checks=(governance.verify_outcomes,),
         service=governance,
     )
 

@@ -82,7 +82,7 @@ ALL_CHOICES = frozenset(choice for choices in CHOICES.values() for choice in cho
 def _parse(kind: type[_E], value: object, what: str) -> _E:
     """Return the enum member named by value, or raise BadInput listing the known ones."""
     try:
-        return kind(value)
+        return kind(value)  # type: ignore[arg-type]  # a value that is not text raises the ValueError handled below
     except ValueError as e:
         known = ", ".join(member.value for member in kind)
         raise BadInput(f"unknown {what} {value!r}; expected one of: {known}") from e
@@ -377,7 +377,8 @@ def tally(
     counted = sorted((b for b in checked if b.voter in eligible), key=lambda b: b.voter)
     votes = Counter(b.choice for b in counted)
     counts = {choice: votes[choice] for choice in CHOICES[method]}
-    rounds, leader = ((), None)
+    rounds: tuple[Round, ...] = ()
+    leader: Option | None = None
     if method is Method.RANKED_CHOICE:
         rounds, leader = instant_runoff(options, (b.ranking for b in counted if b.ranking))
     needed = quorum_needed(rules.quorum_bp, len(eligible))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from coop import statements
 from coop.charter import min_window, rules as charter_rules
@@ -112,7 +112,7 @@ class Governance:
             raise BadInput(f"a proposal needs a markdown text of at most {MAX_MARKDOWN_BYTES} bytes")
         if body.get("body_sha256") != text_sha256(text):
             raise BadInput("body_sha256 does not match the proposal's text")
-        method = Method(body.get("method")) if body.get("method") in set(Method) else _bad_method(body.get("method"))
+        method = Method(body["method"]) if body.get("method") in set(Method) else _bad_method(body.get("method"))
         check_options(method, body.get("options", []))
         self._check_effect(view, body.get("effect"))
         if body.get("opens") is not None:
@@ -249,7 +249,7 @@ def ballot_of(body: Mapping[str, Any], voter: str) -> Ballot:
     ranking = body.get("ranking", [])
     if not isinstance(ranking, list):
         raise BadInput("a ranking is a list of options")
-    return Ballot(voter, body.get("choice"), body.get("reason", ""), tuple(ranking))
+    return Ballot(voter, cast(str, body.get("choice")), body.get("reason", ""), tuple(ranking))  # Ballot refuses a missing choice
 
 
 def votes(view: View, proposal_id: str) -> list[Mapping[str, Any]]:
