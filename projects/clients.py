@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from coop import canonical, statements
 from coop.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
@@ -44,8 +44,8 @@ def referrer(view: View, client_id: str) -> str | None:
     """Return who earns the referral share on a client's revenue now."""
     decided = view.read(referral_path(client_id))
     if decided is not None:
-        return canonical.decode(decided)["referrer"]
-    return client(view, client_id)["referrer"]
+        return cast(str | None, canonical.decode(decided)["referrer"])
+    return cast(str | None, client(view, client_id)["referrer"])
 
 
 def add_months(day: date, months: int) -> date:

@@ -37,7 +37,7 @@ def check_revenue(view: View, body: Mapping[str, Any]) -> None:
         raise Invalid(f"project {project_id} is for client {request['client']}, not {body['client']}")
     milestone_id = body.get("milestone")
     stone = view.body(milestone_path(project_id, milestone_id)) if isinstance(milestone_id, str) else None
-    if stone is None:
+    if stone is None or not isinstance(milestone_id, str):
         raise NotFound(f"project {project_id} has no milestone {milestone_id!r}")
     if body["id"] != revenue_id(project_id, milestone_id):
         raise Invalid(f"the revenue of milestone {milestone_id} has id {revenue_id(project_id, milestone_id)}")

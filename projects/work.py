@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from coop import canonical
 from coop.charter import rules as charter_rules
@@ -93,7 +93,7 @@ def state(view: View, project_id: str) -> str:
     project(view, project_id)
     move = view.body(state_path(project_id))
     if move is not None:
-        return move["state"]
+        return cast(str, move["state"])
     return "staffed" if team(view, project_id) else "requested"
 
 
@@ -141,7 +141,7 @@ def check_project(statement: Statement, view: View) -> dict[str, bytes | None]:
         raise BadInput("a budget is {amount (minor units, more than zero), currency}")
     check_currency(budget["currency"])
     try:
-        date.fromisoformat(body.get("deadline"))
+        date.fromisoformat(body.get("deadline"))  # type: ignore[arg-type]  # anything but a date text raises, refused below
     except (TypeError, ValueError) as e:
         raise BadInput("a deadline is a date such as 2027-03-31") from e
     return {f"{project_dir(project_id)}/project.md": text.encode("utf-8")}
@@ -218,8 +218,10 @@ def check_move(statement: Statement, view: View) -> dict[str, bytes | None]:
     who = MOVES.get((current, target))
     if who is None:
         raise Invalid(f"project {project_id} is {current}; it cannot move to {target}")
-    allowed = {"team": set(team(view, project_id)) | {liaison(view, project_id)}, "liaison": {liaison(view, project_id)},
-               "member": {h for h in [statement.author] if "member" in view.roles(h)}}[who]
+    movers: dict[str, set[str | None]] = {"team": {*team(view, project_id), liaison(view, project_id)},
+                                          "liaison": {liaison(view, project_id)},
+                                          "member": {h for h in [statement.author] if "member" in view.roles(h)}}
+    allowed = movers[who]
     if statement.author not in allowed:
         raise Forbidden(f"moving {project_id} to {target} is for the {who}")
     if target == "cancelled" and not str(body.get("reason", "")).strip():
