@@ -24,17 +24,16 @@ from api.chat.matrix import Matrix
 from api.context import Context, pass_ctx, progress
 from api.governance_cli import COMMANDS as governance_commands
 from api.ledger_cli import ledger
+from api.node import create_node, open_node
 from api.nodes_cli import COMMANDS as node_commands
 from api.projects_cli import COMMANDS as projects_commands
 from api.replication_cli import COMMANDS as replication_commands
-from api.node import create_node, open_node
 from coop import audit
 from coop.errors import BadInput, CoopError
-from coop.keys import KDF_COSTS, PublicKey
-from coop.statements import KeyRecord
 from coop.ids import normalise_handle
 from coop.index import MemberRow
-
+from coop.keys import KDF_COSTS, PublicKey
+from coop.statements import KeyRecord
 
 WAITRESS_BODY_FACTOR = 16
 

@@ -37,7 +37,7 @@ from coop.statements import KeyRecord
 from governance.proposals import OUTCOME_TYPE, PROPOSAL_TYPE, VOTE_TYPE, text_sha256
 from ledger import entries as E
 from ledger import merkle, tiles
-from ledger.note import TlogProof, Verifier, VerifiedCheckpoint, verify_checkpoint, verify_tlog_proof
+from ledger.note import TlogProof, VerifiedCheckpoint, Verifier, verify_checkpoint, verify_tlog_proof
 
 WRITE_DEADLINE = 60.0  # seconds a write keeps signing again while writers sharing its key take the numbers first
 BACKOFF_FIRST = 0.01

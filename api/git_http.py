@@ -131,7 +131,7 @@ class GitHTTP:
         # Without the Git-Protocol header upload-pack speaks v0, which checks every `want`.
         env = {name: value for name, value in environ.items()
                if name.startswith("HTTP_") and name != "HTTP_GIT_PROTOCOL" and isinstance(value, str)}
-        env.update({f"GIT_CONFIG_{kind}_{i}": text for i, pair in enumerate(UPLOAD_CONFIG) for kind, text in zip(("KEY", "VALUE"), pair)})
+        env.update({f"GIT_CONFIG_{kind}_{i}": text for i, pair in enumerate(UPLOAD_CONFIG) for kind, text in zip(("KEY", "VALUE"), pair, strict=False)})
         env.update({
             "GIT_CONFIG_COUNT": str(len(UPLOAD_CONFIG)),
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

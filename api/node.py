@@ -6,8 +6,8 @@ from typing import Any
 
 from coop import apps, config
 from coop.area import CORE
-from coop.kinds import Area
 from coop.errors import Conflict
+from coop.kinds import Area
 from coop.node import REPO_DIR, Node, create
 from coop.scratch import built_in_place
 from coop.view import View

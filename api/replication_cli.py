@@ -11,8 +11,8 @@ from api.context import Context, pass_ctx
 from api.node import Wiring
 from coop import replication
 from coop.errors import BadInput, IntegrityError, StoreError
-from coop.node import Node
 from coop.kinds import Registry
+from coop.node import Node
 from ledger import log
 from ledger.fork import check_fork
 

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,7 @@ class Delivery:
 
 
 def _time(moment: float | None) -> str | None:
-    return None if moment is None else format_time(datetime.fromtimestamp(moment, timezone.utc))
+    return None if moment is None else format_time(datetime.fromtimestamp(moment, UTC))
 
 
 class Outbox:
@@ -176,7 +176,7 @@ class Outbox:
             return 0
         view = View(Snapshot(store.repo, commit))
         subscribed = subscriptions(view)
-        origin, created = view.origin, format_time(datetime.fromtimestamp(commit.commit_time, timezone.utc))
+        origin, created = view.origin, format_time(datetime.fromtimestamp(commit.commit_time, UTC))
         now = self.clock()
         for item in found:
             self.Event.insert(event_id=item.id, type=item.type, commit=item.commit,

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ MEMBERS = ("bob", "carol", "dave")
 AUTHORS = (FOUNDER, *MEMBERS)
 CURRENCIES = {"EUR": "wise-eur", "USD": "wise-usd", "JPY": "bank-jpy"}
 CLIENTS = ("acme", "globex", "initech", "umbrella")
-START = datetime(2024, 1, 1, 9, 0, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 
 SIGNED_ENTRIES = 10_000
 BATCH = 250
@@ -121,7 +121,7 @@ class Books:
     def _team(self) -> dict[str, int]:
         members = self.rng.sample(MEMBERS, self.rng.randint(1, len(MEMBERS)))
         cuts = sorted(self.rng.sample(range(1, 10_000), len(members) - 1))
-        return {m: b - a for m, a, b in zip(members, [0, *cuts], [*cuts, 10_000])}
+        return {m: b - a for m, a, b in zip(members, [0, *cuts], [*cuts, 10_000], strict=False)}
 
     def _movement(self) -> tuple[str, dict[str, Any]]:
         n = self.count
@@ -338,10 +338,10 @@ def time_proofs(size: int, rng: random.Random) -> dict[str, Any]:
         result[kind] = {"ms": 1000 * seconds / PROOFS, "reads": tree.reads / PROOFS, "folded": tree.folded / PROOFS,
                         "length": sum(len(p) for p in proofs) / PROOFS}
         if kind == "inclusion":
-            good = all(merkle.verify_inclusion(i, size, leaves[i], p, root) for i, p in zip(arguments, proofs))
+            good = all(merkle.verify_inclusion(i, size, leaves[i], p, root) for i, p in zip(arguments, proofs, strict=False))
         else:
             good = all(merkle.verify_consistency(old, size, merkle.CompactRange.from_tree(old, tree.get_hash(size)).root(), root, p)
-                       for old, p in zip(arguments, proofs))
+                       for old, p in zip(arguments, proofs, strict=False))
         if not good:
             raise SystemExit(f"a {kind} proof at size {size} does not verify")
     return result
@@ -365,7 +365,7 @@ def bench_proofs() -> None:
     print("growth from one size to the next (logarithmic: the ratio of log2 sizes; linear would be 10.00):")
     growth = []
     for kind in ("inclusion", "consistency"):
-        for small, large in zip(PROOF_SIZES, PROOF_SIZES[1:]):
+        for small, large in zip(PROOF_SIZES, PROOF_SIZES[1:], strict=False):
             a, b = results[small][kind], results[large][kind]
             growth.append((kind, f"{small:,} -> {large:,}", math.log2(large) / math.log2(small), b["ms"] / a["ms"],
                            b["reads"] / a["reads"], b["folded"] / a["folded"]))

@@ -9,10 +9,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+from coop import canonical
 from coop.errors import BadInput, Forbidden
 from coop.ids import check_id
 from coop.statements import Statement
-from coop import canonical
 from coop.view import CHARTER_PATH, DECIDED_RULES, View
 
 CHARTER_TYPE = "coop.charter/v1"

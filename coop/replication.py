@@ -26,7 +26,7 @@ import os
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,9 @@ from coop.errors import BadInput, Conflict, IntegrityError, StoreError
 from coop.index import Index, open_database
 from coop.kinds import Registry
 from coop.merge import new_commits
+from coop.node import KEYS_DIR, REPO_DIR
 from coop.replay import statement_order
 from coop.scratch import built_in_place
-from coop.node import KEYS_DIR, REPO_DIR
 from coop.store import BRANCH, GitStore, Snapshot, commit_at
 from coop.view import View
 
@@ -272,7 +272,7 @@ def view_at(store: GitStore, commit: str) -> View:
 def save_evidence(store: GitStore, home: Path, kind: str, source: str, ours: str | None, theirs: str, reason: str,
                   keep: Sequence[str]) -> Path:
     """Keep both sides of a misbehaving peer: refs and a git bundle of theirs, the kept files of both, a report."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     where = home / EVIDENCE_DIR / f"{stamp}-{kind}-{peer_id(source)}"
     where.mkdir(parents=True)
     store.repo.references.create(f"refs/coop/evidence/{where.name}/theirs", theirs)

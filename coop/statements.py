@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from coop import canonical
@@ -33,7 +33,7 @@ def pae(payload_type: str, payload: bytes) -> bytes:
 
 def now() -> str:
     """Return the current UTC time as the statements write it (informational only)."""
-    return datetime.now(timezone.utc).strftime(TIME_FORMAT)
+    return datetime.now(UTC).strftime(TIME_FORMAT)
 
 
 def parse_time(text: object) -> datetime:
@@ -45,7 +45,7 @@ def parse_time(text: object) -> datetime:
     try:
         if not isinstance(text, str) or len(text) != 20:
             raise ValueError
-        moment = datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+        moment = datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
     except ValueError as e:
         raise BadInput(f"time {text!r} must look like 2026-11-23T18:00:00Z") from e
     if format_time(moment) != text:
@@ -55,7 +55,7 @@ def parse_time(text: object) -> datetime:
 
 def format_time(moment: datetime) -> str:
     """Return a time as statements write it (the year always in four digits, which strftime does not promise)."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def check_not_future(statement: Statement, now: str) -> None:

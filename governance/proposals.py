@@ -19,7 +19,8 @@ from datetime import timedelta
 from typing import Any, cast
 
 from coop import statements
-from coop.charter import min_window, rules as charter_rules
+from coop.charter import min_window
+from coop.charter import rules as charter_rules
 from coop.errors import BadInput, Conflict, CoopError, Forbidden, Invalid, NotFound
 from coop.ids import check_id, sharded
 from coop.statements import Statement

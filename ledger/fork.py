@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from coop.errors import CoopError
 from coop.view import View
-from ledger import log
-from ledger import keepers
+from ledger import keepers, log
 from ledger.note import Checkpoint
 from ledger.witness import root_at
 

@@ -25,7 +25,7 @@ from coop.errors import BadInput, CoopError, Invalid, NotFound
 from coop.ids import check_id
 from coop.view import View
 from ledger import log
-from ledger.note import ED25519, Checkpoint, Note, Verifier, VerifiedCheckpoint, verify_checkpoint
+from ledger.note import ED25519, Checkpoint, Note, VerifiedCheckpoint, Verifier, verify_checkpoint
 
 LOG_PATH = "log.json"
 TERMS_PATH = "decided/log-keepers.json"
@@ -76,7 +76,7 @@ def current(view: View) -> Term:
 def verifiers_for(view: View, size: int) -> list[Verifier]:
     """Return the log keys that may sign a checkpoint of a given size."""
     found = terms(view)
-    return [term.verifier for term, after in zip(found, [*found[1:], None])
+    return [term.verifier for term, after in zip(found, [*found[1:], None], strict=False)
             if term.first_size <= size and (after is None or size <= after.first_size)]
 
 

@@ -86,7 +86,7 @@ def earnings(splits: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], int]:
 def main_currency(earned: Mapping[tuple[str, str], int]) -> str:
     """Return the currency most of the earnings are in (EUR when there are none)."""
     per: dict[str, int] = {}
-    for (_, currency), amount in earned.items():
+    for (_, currency), _amount in earned.items():
         per[currency] = per.get(currency, 0) + 1
     return max(sorted(per), key=lambda c: per[c]) if per else "EUR"
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -49,7 +49,7 @@ class Clock:
     """A clock the test moves by hand, so time windows pass without sleeping."""
 
     def __init__(self) -> None:
-        self.moment = datetime.now(timezone.utc).replace(microsecond=0)
+        self.moment = datetime.now(UTC).replace(microsecond=0)
 
     def __call__(self) -> str:
         return statements.format_time(self.moment)

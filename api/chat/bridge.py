@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import replace
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +119,7 @@ class Bridge:
         text = message.get("content", {}).get("body")
         if sender == self.me or not isinstance(text, str):
             return
-        when = format_time(datetime.fromtimestamp(message.get("origin_server_ts", 0) / 1000, timezone.utc))
+        when = format_time(datetime.fromtimestamp(message.get("origin_server_ts", 0) / 1000, UTC))
         reply = self.reply(sender, text, when)
         if reply:
             self.matrix.send(room_id, f"{sender}: {reply}")

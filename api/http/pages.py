@@ -101,7 +101,7 @@ def money_picture(totals: dict[str, Any], currency: str) -> Markup:
     ]
     whole = sum(parts) or 1
     width, x, shapes, legend = 640.0, 0.0, [], []
-    for (label, colour), amount in zip(SEGMENTS, parts):
+    for (label, colour), amount in zip(SEGMENTS, parts, strict=False):
         if not amount:
             continue
         share = amount / whole

@@ -90,7 +90,7 @@ def post_batch() -> Response:
     raws = [canonical.encode(item) for item in value]
     bodies = [statements.parse(r)[0] for r in raws]
     receipts = service().submit(raws)
-    response = jsonify({"items": [receipt_json(r, b) for r, b in zip(receipts, bodies)]})
+    response = jsonify({"items": [receipt_json(r, b) for r, b in zip(receipts, bodies, strict=False)]})
     response.status_code = 201 if any(r.created for r in receipts) else 200
     return response
 

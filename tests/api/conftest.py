@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from api_harness import Coop, Receiver, Server, make_node
+from matrix_harness import BRIDGE_APP, Homeserver, Room
 
 from api.chat import bridge as chat
 from api.client import Client
-from api_harness import Coop, Receiver, Server, make_node
 from coop.node import Node
-from matrix_harness import BRIDGE_APP, Homeserver, Room
 
 
 @pytest.fixture(scope="module")

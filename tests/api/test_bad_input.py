@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_harness import MEMBERS, ORIGIN, PASSPHRASE
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, event, given, settings
@@ -21,7 +22,6 @@ from api.app import create_app
 from api.http.cursors import SECRET_FILE
 from api.node import create_node
 from api.openapi import document
-from api_harness import MEMBERS, ORIGIN, PASSPHRASE
 from coop import canonical, statements
 from coop.errors import BadInput
 from coop.node import KEYS_DIR, REPO_DIR, Node

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from api_harness import COOP, Server
+from matrix_harness import BRIDGE_APP, Homeserver, Room
 
 from api.chat.bridge import Bridge
 from api.client import Client
@@ -19,8 +21,6 @@ from coop.node import Node
 from governance import proposals as P
 from projects import clients, work
 from projects.learners import profile
-from api_harness import COOP, Server
-from matrix_harness import BRIDGE_APP, Homeserver, Room
 
 
 def test_join_creates_an_attested_learner_and_welcomes_them(node: Node, room: Room) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 import pygit2
 import pytest
 import requests
-
 from api_harness import Server, make_node
 
 

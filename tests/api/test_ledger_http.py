@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 import requests
+from api_harness import Coop
 
 from api.client import Client
-from api_harness import Coop
 from coop import statements
 from coop.errors import BadSignature
 from coop.keys import KeyPair

@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from collections.abc import Iterator
-
 import pytest
+from api_harness import PASSPHRASE, Coop, Server, make_node
 from flask import Flask
 
 from api import demo
@@ -16,7 +16,6 @@ from api.app import BLUEPRINTS
 from api.client import Client, new_key
 from api.node import open_node
 from api.openapi import document
-from api_harness import PASSPHRASE, Coop, Server, make_node
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 TILE_RULE = "/ledger/tile/{tile}"

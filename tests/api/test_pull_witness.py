@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+from peers_harness import Peer, decide, network, ok, revenue
 
 from ledger import witness
 from ledger.note import Note, Verifier, WitnessPolicy, verify_checkpoint
-from peers_harness import Peer, decide, network, ok, revenue
 
 
 @dataclass

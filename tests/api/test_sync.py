@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pygit2
 import pytest
+from api_harness import ORIGIN, PASSPHRASE, SERVER_ENV, Server, make_node
 
 from api.node import open_node
-from api_harness import ORIGIN, PASSPHRASE, SERVER_ENV, Server, make_node
 from coop import audit, replication
 from coop.node import Node
 from coop.store import GitStore

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from peers_harness import Peer, network, ok, opened, revenue
 
 ROUNDS = 3

@@ -19,6 +19,7 @@ from typing import Any
 import pygit2
 import pytest
 import requests
+from api_harness import PASSPHRASE, Coop, Receiver, Server, make_node
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -26,19 +27,18 @@ from api import settings as api_settings
 from api import signing
 from api.client import Client, new_key, verify_webhook
 from api.node import open_node
-from api.webhooks import DELIVERED, PENDING, Dispatcher, Outbox, open_outbox
 from api.webhook_http import system_resolver
 from api.webhook_urls import WebhookUrls
-from api_harness import PASSPHRASE, Coop, Receiver, Server, make_node
+from api.webhooks import DELIVERED, PENDING, Dispatcher, Outbox, open_outbox
 from coop import audit, canonical, replay, statements
 from coop.apps import APP_TYPE, EVENTS, app_fields
 from coop.authors import app_path
 from coop.errors import ApiError, BadInput, BadSignature
 from coop.keys import KeyPair
-from coop.node import Node
-from coop.view import View
 from coop.members import MEMBER_TYPE, member_fields
+from coop.node import Node
 from coop.statements import KeyRecord
+from coop.view import View
 from ledger import entries as E
 from projects import clients, work
 

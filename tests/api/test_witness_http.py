@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+from api_harness import ORIGIN, PASSPHRASE, Server, make_node
 
 from api.node import open_node
-from api_harness import ORIGIN, PASSPHRASE, Server, make_node
 from coop.keys import b64
 from ledger import keeper, merkle
 from ledger.note import Note, Signature, Signer, Verifier, sign_note

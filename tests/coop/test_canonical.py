@@ -16,13 +16,13 @@ from coop.errors import BadInput, TooLarge
 
 def test_rfc8785_string_escaping_example_is_reproduced() -> None:
     source = r'"\u20ac$\u000F\u000aA' + "'" + r'\u0042\u0022\u005c\\\"\/"'
-    expected = '"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"'.encode("utf-8")
+    expected = '"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"'.encode()
 
     assert canonical.encode(json.loads(source)) == expected
 
 
 def test_rfc8785_escaped_string_decodes_to_the_same_value() -> None:
-    encoded = '"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"'.encode("utf-8")
+    encoded = '"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"'.encode()
 
     assert canonical.decode(encoded) == "€$\x0f\nA'B\"\\\\\"/"
 

@@ -337,7 +337,7 @@ def test_serve_on_a_busy_port_says_so_in_one_line_and_never_that_it_serves(coop_
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        address = "127.0.0.1:%d" % taken.getsockname()[1]
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
 
         result = run_coop("--home", str(coop_home), "serve", "--listen", address)
 
@@ -349,7 +349,7 @@ def test_serve_on_a_busy_port_says_so_in_one_line_and_never_that_it_serves(coop_
 def test_serve_says_what_to_do_next_once_it_listens(coop_home: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        address = "127.0.0.1:%d" % probe.getsockname()[1]
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
     server = subprocess.Popen([str(COOP), "--home", str(coop_home), "serve", "--listen", address], stderr=subprocess.PIPE, text=True)
     try:
         said = [server.stderr.readline() for _ in range(3)]

@@ -133,7 +133,7 @@ def init_at_terminal(home: Path, answers: list[str]) -> tuple[int, str]:
         os.execve(args[0], args, env)
     shown = b""
     try:
-        for prompt, answer in zip((PROMPT, AGAIN), answers):
+        for prompt, answer in zip((PROMPT, AGAIN), answers, strict=False):
             shown += read_until(fd, prompt)
             os.write(fd, answer.encode() + b"\n")
         shown += read_until(fd, b"\0")  # everything up to the end

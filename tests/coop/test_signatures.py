@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -244,7 +244,7 @@ def _accepts(text: str) -> bool:
 
 # Strings near the format (each character of a real time, maybe swapped for a look-alike) and any text at all.
 NEAR_TIMES = st.builds(lambda moment, swaps: "".join(swaps.get(i, c) for i, c in enumerate(statements.format_time(moment))),
-                       st.datetimes(min_value=datetime(1, 1, 1), timezones=st.just(timezone.utc)),
+                       st.datetimes(min_value=datetime(1, 1, 1), timezones=st.just(UTC)),
                        st.dictionaries(st.integers(0, 19), st.sampled_from("tz Tz0 9:-+.\u0660\u0669\uff10"), max_size=2))
 
 
@@ -252,7 +252,7 @@ NEAR_TIMES = st.builds(lambda moment, swaps: "".join(swaps.get(i, c) for i, c in
 @given(st.one_of(NEAR_TIMES, st.text(max_size=24)))
 def test_a_time_is_accepted_exactly_when_it_formats_back_to_itself(text: str) -> None:
     try:
-        again = statements.format_time(datetime.strptime(text, statements.TIME_FORMAT).replace(tzinfo=timezone.utc))
+        again = statements.format_time(datetime.strptime(text, statements.TIME_FORMAT).replace(tzinfo=UTC))
     except ValueError:
         again = None
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +9,7 @@ import pytest
 
 from coop.node import Node
 from governance import proposals as P
+
 
 @pytest.fixture
 def propose(node: Node, clock: Callable[[], str]) -> Callable[..., str]:

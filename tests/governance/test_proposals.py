@@ -246,7 +246,7 @@ def test_admit_effect_is_not_applied_when_the_proposal_fails(clock: Clock, node:
     assert node.view().roles("dan") == {"learner"}
 
 
-def test_effect_that_can_no_longer_be_applied_closes_as_passed_but_not_applied(clock: Clock, 
+def test_effect_that_can_no_longer_be_applied_closes_as_passed_but_not_applied(clock: Clock,
         node: Node, propose: Callable[..., str], vote: Callable[..., Any], close: Callable[..., Any]) -> None:
     first = propose({"kind": "admit", "handle": "dan"}, closes_in=4)
     second = propose({"kind": "admit", "handle": "dan"}, closes_in=4)
@@ -316,7 +316,7 @@ def test_treasury_cannot_be_spent_below_zero(node: Node, decide_spend: Callable[
 
 # -- two nodes -----------------------------------------------------------------------------
 
-def test_two_nodes_receiving_the_same_votes_in_different_orders_close_with_the_same_outcome(clock: Clock, 
+def test_two_nodes_receiving_the_same_votes_in_different_orders_close_with_the_same_outcome(clock: Clock,
         node: Node, home: Path, tmp_path: Path, propose: Callable[..., str]) -> None:
     pid = propose(method="ranked_choice", options=["x", "y", "z"], closes_in=2)
     twin_home = tmp_path / "twin"

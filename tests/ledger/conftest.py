@@ -5,7 +5,7 @@ import os
 import random
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ MEMBERS = ("alice", "bob", "carol")
 CLIENTS = ("acme", "globex", "initech")
 # Currency -> (account money arrives in, largest revenue in minor units): two, zero and three decimal places.
 ACCOUNTS = {"EUR": ("wise-eur", 2_000_000), "USD": ("wise-usd", 2_000_000), "JPY": ("bank-jpy", 300_000), "KWD": ("bank-kwd", 500_000)}
-START = datetime(2024, 1, 1, 9, 0, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 BATCH = 250
 
 BooksFactory = Callable[[int], Node]
@@ -84,7 +84,7 @@ class BookWriter:
 def _team(rng: random.Random) -> dict[str, int]:
     members = rng.sample(MEMBERS, rng.randint(1, len(MEMBERS)))
     cuts = sorted(rng.sample(range(1, 10_000), len(members) - 1))
-    return {m: b - a for m, a, b in zip(members, [0, *cuts], [*cuts, 10_000])}
+    return {m: b - a for m, a, b in zip(members, [0, *cuts], [*cuts, 10_000], strict=False)}
 
 
 def _owed(balances: E.Balances, currency: str) -> list[tuple[str, int]]:

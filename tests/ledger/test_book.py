@@ -247,7 +247,7 @@ def test_concurrent_writers_get_distinct_contiguous_indices(node: Node, home: Pa
     failures = {}
     with start_writer(home, "alice", 20, "alice") as one, start_writer(home, "bob", 20, "bob") as two, \
             start_writer(home, "carol", 20, "carol") as three:
-        for author, writer in zip(authors, (one, two, three)):
+        for author, writer in zip(authors, (one, two, three), strict=False):
             _, errors = writer.communicate(timeout=300)
             if writer.returncode != 0:
                 failures[author] = errors[-2000:]

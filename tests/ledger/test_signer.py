@@ -5,8 +5,8 @@ import pytest
 
 from coop.errors import Forbidden
 from coop.node import Node
-from ledger import keeper, log
 from ledger import entries as E
+from ledger import keeper, log
 from ledger.note import Checkpoint
 
 

@@ -156,7 +156,7 @@ def test_split_always_sums_to_the_amount_with_no_negative_part(
     amount: int, fixed: list[int], team: tuple[list[str], list[int]], referrer: str | None, active: bool, liaison: str | None,
 ) -> None:
     handles, weights = team
-    shares = allocate(10_000, dict(zip(handles, weights)))
+    shares = allocate(10_000, dict(zip(handles, weights, strict=False)))
     policy = SplitPolicy(treasury_bp=fixed[0], referral_bp=fixed[1], liaison_bp=fixed[2], funds={"learning": fixed[3]})
     postings = compute_split(policy, amount, "EUR", shares, referrer, active, liaison)
     assert sum(part for _, part in postings) == amount

@@ -43,7 +43,7 @@ def earners() -> dict[str, int]:
     earned = {}
     for cohort, (learner_count, _, direct, amounts) in COHORTS.items():
         handles = [f"m-{cohort}-{n}" for n in range(direct)] + [f"l-{cohort}-{n}" for n in range(learner_count)]
-        earned.update(zip(handles, amounts))
+        earned.update(zip(handles, amounts, strict=False))
     return earned
 
 
