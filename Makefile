@@ -32,7 +32,10 @@ run: venv
 synapse: $(VENV)/.installed-test
 	$(PY) tests/api/matrix_harness.py
 
+# The linter and the type checker go first: a finding fails the target before any test runs.
 test: $(VENV)/.installed-test synapse
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q
 
 bench: venv

@@ -25,6 +25,14 @@ TEST = [
     "hypothesis>=6.100",
     "beancount>=3",
     "schemathesis>=4.32",
+    # The checks `make test` runs first (configured in pyproject.toml), with the stubs of the libraries that ship none.
+    "ruff>=0.17",
+    "mypy>=2.4",
+    "types-requests",
+    "types-Markdown",
+    "types-tqdm",
+    "types-waitress",
+    "types-psycopg2",
 ]
 
 setup(

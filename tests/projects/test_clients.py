@@ -17,7 +17,7 @@ from ledger import entries as E
 from projects import clients
 
 if TYPE_CHECKING:
-    from conftest import Decide, Refused, Shop
+    from tests.projects.conftest import Decide, Refused, Shop
 
 
 def register(node: Node, author: str, referrer: str | None, liaison: str | None = None, name: str = "Acme Bakery",

@@ -13,7 +13,7 @@ from coop.node import Node
 from projects import learners
 
 if TYPE_CHECKING:
-    from conftest import Refused
+    from tests.projects.conftest import Refused
 
 
 def write_profile(node: Node, author: str = "bob", **fields: Any) -> None:

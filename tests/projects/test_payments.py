@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -13,15 +13,14 @@ from coop import statements
 from coop.charter import DEFAULT_RULES
 from coop.errors import Conflict, CoopError, Invalid
 from coop.node import Node
-from ledger import book
+from ledger import book, log
 from ledger import entries as E
-from ledger import log
 from ledger.money import MAX_AMOUNT
 from ledger.splits import WHOLE, SplitPolicy
 from projects import work
 
 if TYPE_CHECKING:
-    from conftest import Refused, Shop
+    from tests.projects.conftest import Refused, Shop
 
 POLICY = SplitPolicy.from_dict(DEFAULT_RULES["split_policy"])
 # Milestone m1 is 123,457 cents; with nobody earning the referral share, the default policy splits it so:
@@ -46,7 +45,7 @@ def the_split(node: Node) -> dict[str, Any]:
 
 def ago(days: int) -> str:
     """Return a statement time `days` before now."""
-    return statements.format_time(datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=days))
+    return statements.format_time(datetime.now(UTC).replace(microsecond=0) - timedelta(days=days))
 
 
 # -- referral ----------------------------------------------------------------------------
@@ -189,7 +188,7 @@ def team_shares(draw: st.DrawFn) -> dict[str, int]:
     """Draw a team of one to eight members whose positive shares sum to 10,000 basis points."""
     members = draw(st.lists(st.sampled_from(HANDLES), min_size=1, max_size=len(HANDLES), unique=True))
     cuts = sorted(draw(st.lists(st.integers(1, WHOLE - 1), min_size=len(members) - 1, max_size=len(members) - 1, unique=True)))
-    return {handle: high - low for handle, low, high in zip(members, [0, *cuts], [*cuts, WHOLE])}
+    return {handle: high - low for handle, low, high in zip(members, [0, *cuts], [*cuts, WHOLE], strict=False)}
 
 
 @given(team=team_shares(), amount=st.integers(1, MAX_AMOUNT), referrer=st.sampled_from([None, *HANDLES]),

@@ -10,7 +10,7 @@ from coop.node import Node
 from projects import work
 
 if TYPE_CHECKING:
-    from conftest import Refused, Shop
+    from tests.projects.conftest import Refused, Shop
 
 
 def form_team(node: Node, shares: dict[str, int]) -> None:
