@@ -31,7 +31,7 @@ from api.replication_cli import COMMANDS as replication_commands
 from coop import audit
 from coop.errors import BadInput, CoopError
 from coop.ids import normalise_handle
-from coop.index import MemberRow
+from coop.index import MemberRow, dicts
 from coop.keys import KDF_COSTS, PublicKey
 from coop.statements import KeyRecord
 
@@ -107,7 +107,7 @@ def member_list(ctx: Context, role: str | None, as_json: bool) -> None:
     """List members from the index."""
     def rows() -> list[dict[str, Any]]:
         query = MemberRow.select().order_by(MemberRow.handle)
-        return [r for r in query.dicts() if role is None or role in r["roles"].split(",")]
+        return [r for r in dicts(query) if role is None or role in r["roles"].split(",")]
 
     found = ctx.node.index.query(rows)
     if as_json:
@@ -172,7 +172,8 @@ def index() -> None:
 def index_rebuild(ctx: Context) -> None:
     """Drop the index and rebuild it from the repository."""
     node = open_node(ctx.overrides)
-    total = len(list(node.store.repo.walk(node.store.head().id)))
+    head = node.store.head()
+    total = len(list(node.store.repo.walk(head.id))) if head is not None else 0
     bar, step = progress(total, "indexing")
     with bar:
         count = node.index.rebuild(node.store, step)
@@ -202,7 +203,7 @@ def log(ctx: Context, path: str) -> None:
 @pass_ctx
 def serve(ctx: Context, listen: str | None) -> None:
     """Serve the API and web pages with a production WSGI server (waitress)."""
-    import waitress
+    from waitress.server import create_server
 
     from api.app import create_app, start_webhooks, stop
 
@@ -220,8 +221,8 @@ def serve(ctx: Context, listen: str | None) -> None:
     try:
         # waitress refuses bodies far beyond the app's own limit before reading them; the app
         # answers bodies just over its limit with a JSON 413 itself.
-        server = waitress.create_server(app, host=host, port=int(port), threads=node.config["threads"], ident="coop",
-                                        max_request_body_size=WAITRESS_BODY_FACTOR * node.config["max_body"])
+        server = create_server(app, host=host, port=int(port), threads=node.config["threads"], ident="coop",
+                               max_request_body_size=WAITRESS_BODY_FACTOR * node.config["max_body"])
     except OSError as e:
         raise OSError(e.errno, f"cannot listen on {address}: {e.strerror or e} (choose another with --listen HOST:PORT)") from e
     start_webhooks(app)

@@ -41,7 +41,10 @@ pass_ctx = click.make_pass_decorator(Context)
 def progress(total: int | None, what: str, unit: str = " commits") -> tuple[tqdm, Callable[[int], None]]:
     """Return a progress bar on stderr (shown only on a terminal) and the callback that advances it."""
     bar = tqdm(total=total, desc=what, unit=unit, file=sys.stderr, disable=None, leave=False)
-    return bar, bar.update
+
+    def step(n: int) -> None:
+        bar.update(n)
+    return bar, step
 
 
 def existing_member(view: View, text: str) -> str:

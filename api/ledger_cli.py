@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from api.context import Context, existing_member, parse_shares, pass_ctx, progress
+from coop import statements
 from coop.errors import BadInput, NotFound
 from coop.ids import check_id
 from coop.view import View
@@ -75,7 +76,7 @@ def split(ctx: Context, index: int, team: str, referrer: str | None, referral_ex
     """Split the revenue entry at INDEX by the policy in force."""
     view = ctx.node.view()
     raw = log.entry_at(view, index)
-    revenue = book.statements.parse(raw)[0]
+    revenue = statements.parse(raw)[0]
     policy, sha = book.policy_in_force(view)
     fields = E.split_fields(index, book.leaf_hash_hex(raw), revenue, policy, sha, parse_shares(team, view), referrer and existing_member(view, referrer),
                            not referral_expired, liaison and existing_member(view, liaison))
@@ -165,7 +166,7 @@ def show(ctx: Context, index: int | None, last: int) -> None:
         return
     size = log.size(view)
     for i, raw in log.entries(view, max(0, size - last)):
-        body = book.statements.parse(raw)[0]
+        body = statements.parse(raw)[0]
         amount = f"{to_decimal(body['amount'], body['currency'])} {body['currency']}" if "currency" in body else ""
         click.echo(f"{i:>6}  {body['created'][:10]}  {body['type'].removeprefix(E.PREFIX).split('/')[0]:<8} {body['id']:<20} {amount:>16}  by {body['author']}")
 
@@ -185,7 +186,8 @@ def balances(ctx: Context, as_json: bool) -> None:
         totals = book.balances_now(view)
         click.echo(json.dumps([{"account": a, "currency": c, "amount": n} for (a, c), n in sorted(totals.items())], indent=2))
         return
-    groups = [("Owed to members", "member:"), ("Treasury and funds", ("treasury", "fund:")), ("Waiting to be split", "income:"), ("Held at", "assets:")]
+    groups: list[tuple[str, str | tuple[str, ...]]] = [("Owed to members", "member:"), ("Treasury and funds", ("treasury", "fund:")),
+                                                       ("Waiting to be split", "income:"), ("Held at", "assets:")]
     for title, prefix in groups:
         rows = [(a, c, n) for (a, c), n in sorted(signed_balances(view).items()) if a.startswith(prefix) and n]
         if rows:
@@ -203,7 +205,7 @@ def verify(ctx: Context) -> None:
     area = node.registry.area("ledger")
     bar, step = progress(log.size(view), "verifying ledger", " entries")
     with bar:
-        problems = [p for check in area.checks for p in check(view, step)]
+        problems = [p for check in area.checks for p in check(view, step)]  # type: ignore[call-arg]  # the ledger's checks take a progress callback
     if problems:
         for problem in problems:
             click.echo(f"BAD {problem}", err=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 import peewee
@@ -12,7 +12,7 @@ from api.context import Context, existing_member, parse_shares, pass_ctx, read_t
 from coop import statements
 from coop.errors import BadInput
 from coop.ids import check_id, normalise_handle
-from coop.index import MemberRow
+from coop.index import MemberRow, dicts
 from ledger import book
 from ledger import entries as E
 from ledger.index import EntryRow, PostingRow
@@ -257,7 +257,7 @@ def pay(ctx: Context, project_id: str, milestone_id: str, amount: str, currency:
     receipts = payments.pay(ctx.node, check_id(project_id, "project id"), check_id(milestone_id, "milestone id"),
                             from_decimal(amount, currency), currency, account, ctx.identity)
     view = ctx.node.view()
-    split = view.body(receipts[1].path)
+    split = cast(dict[str, Any], view.body(receipts[1].path))  # the split was just committed
     click.echo(f"paid {milestone_id} of {project_id}: {amount} {currency}, split in commit {receipts[0].commit[:12]}")
     for posting in split["postings"]:
         if not posting["account"].startswith("income:"):
@@ -347,7 +347,7 @@ def learners_(ctx: Context, show_all: bool) -> None:
                  .order_by(MemberRow.handle))
         if not show_all:
             query = query.where(LearnerRow.mentor.is_null())
-        return list(query.dicts())
+        return list(dicts(query))
 
     for r in ctx.node.index.query(rows):
         joined = f"joined via {r['joined_via']}" if r["track"] else "no learner profile yet"

@@ -35,7 +35,7 @@ from api.webhook_http import Resolver, system_resolver
 from api.webhook_urls import WebhookUrls
 from coop import authors
 from coop.errors import BadInput
-from coop.index import SQLITE_PRAGMAS, commits_since, upsert
+from coop.index import SQLITE_PRAGMAS, commits_since, tuples, upsert
 from coop.node import Node
 from coop.statements import format_time
 from coop.store import GitStore, Snapshot
@@ -53,43 +53,54 @@ logger = logging.getLogger("coop.webhooks")
 
 # -- the outbox --------------------------------------------------------------------------
 
-def _models(db: peewee.Database) -> tuple[type[peewee.Model], type[peewee.Model], type[peewee.Model]]:
-    """Return the outbox's tables, bound to one database (each outbox has its own classes)."""
+class OutboxStateTable(peewee.Model):
+    """Key/value state: the last commit turned into events."""
 
-    class Base(peewee.Model):
+    key = peewee.CharField(primary_key=True)
+    value = peewee.TextField()
+
+
+class EventTable(peewee.Model):
+    """An event, in the order of the record, with the exact bytes delivered."""
+
+    seq = peewee.AutoField()
+    event_id = peewee.CharField(unique=True)
+    type = peewee.CharField()
+    commit = peewee.CharField()
+    body = peewee.BlobField()
+
+
+class DeliveryTable(peewee.Model):
+    """One event for one app: its status and the attempts made."""
+
+    id = peewee.AutoField()
+    event_seq = peewee.IntegerField(index=True)
+    app_id = peewee.CharField(index=True)
+    status = peewee.CharField(index=True)
+    attempts = peewee.IntegerField(default=0)
+    next_attempt = peewee.FloatField()
+    last_code = peewee.IntegerField(null=True)
+    last_error = peewee.TextField(null=True)
+    delivered_at = peewee.FloatField(null=True)
+
+    class Meta:
+        indexes = ((("event_seq", "app_id"), True),)
+
+
+def _models(db: peewee.Database) -> tuple[type[OutboxStateTable], type[EventTable], type[DeliveryTable]]:
+    """Return the outbox's tables, bound to one database (each outbox has its own classes; their names name the tables)."""
+
+    class OutboxState(OutboxStateTable):
         class Meta:
             database = db
 
-    class OutboxState(Base):
-        """Key/value state: the last commit turned into events."""
-
-        key = peewee.CharField(primary_key=True)
-        value = peewee.TextField()
-
-    class EventRow(Base):
-        """An event, in the order of the record, with the exact bytes delivered."""
-
-        seq = peewee.AutoField()
-        event_id = peewee.CharField(unique=True)
-        type = peewee.CharField()
-        commit = peewee.CharField()
-        body = peewee.BlobField()
-
-    class DeliveryRow(Base):
-        """One event for one app: its status and the attempts made."""
-
-        id = peewee.AutoField()
-        event_seq = peewee.IntegerField(index=True)
-        app_id = peewee.CharField(index=True)
-        status = peewee.CharField(index=True)
-        attempts = peewee.IntegerField(default=0)
-        next_attempt = peewee.FloatField()
-        last_code = peewee.IntegerField(null=True)
-        last_error = peewee.TextField(null=True)
-        delivered_at = peewee.FloatField(null=True)
-
+    class EventRow(EventTable):
         class Meta:
-            indexes = ((("event_seq", "app_id"), True),)
+            database = db
+
+    class DeliveryRow(DeliveryTable):
+        class Meta:
+            database = db
 
     return OutboxState, EventRow, DeliveryRow
 
@@ -187,7 +198,7 @@ class Outbox:
                     self.Delivery.insert(event_seq=seq, app_id=app_id, status=PENDING, next_attempt=now).on_conflict_ignore().execute()
         return len(found)
 
-    def _rows(self) -> peewee.ModelSelect:
+    def _rows(self) -> peewee.ModelSelect[DeliveryTable]:
         return (self.Delivery.select(self.Delivery, self.Event)
                 .join(self.Event, on=(self.Event.seq == self.Delivery.event_seq), attr="event"))
 
@@ -199,8 +210,8 @@ class Outbox:
 
     def heads(self) -> list[Delivery]:
         """Return each app's oldest pending delivery: the only one it may receive next."""
-        firsts = (self.Delivery.select(self.Delivery.app_id, peewee.fn.MIN(self.Delivery.event_seq).alias("first"))
-                  .where(self.Delivery.status == PENDING).group_by(self.Delivery.app_id).tuples())
+        firsts = tuples(self.Delivery.select(self.Delivery.app_id, peewee.fn.MIN(self.Delivery.event_seq).alias("first"))
+                        .where(self.Delivery.status == PENDING).group_by(self.Delivery.app_id))
         found = []
         for app_id, first in firsts:
             row = self._rows().where(self.Delivery.app_id == app_id, self.Delivery.event_seq == first).get()

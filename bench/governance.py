@@ -39,7 +39,7 @@ from coop.keys import KeyPair
 from coop.members import MEMBER_TYPE, member_fields
 from coop.node import Node
 from coop.statements import KeyRecord, Statement
-from coop.store import BRANCH
+from coop.store import BRANCH, blob_at, commit_at, tree_at
 from coop.view import View
 from governance import proposals as P
 from governance.index import ProposalRow, VoteRow
@@ -185,7 +185,7 @@ def bench_listing(node: Node) -> None:
     """Time listing the open proposals through the index against the same SQL through sqlite3."""
     count = node.index.query(lambda: ProposalRow.select().where(ProposalRow.state == "open").count())
     print(f"-- list: open proposals from the index ({count:,} open), as `coop proposals` queries them, median of {LISTINGS} --")
-    table_name = ProposalRow._meta.table_name  # type: ignore[attr-defined]
+    table_name = ProposalRow._meta.table_name
     raw_db = sqlite3.connect(str(node.home / "index.sqlite"))
     sql = f'SELECT * FROM "{table_name}" WHERE state = ? ORDER BY closes DESC NULLS LAST, proposal_id'
 
@@ -248,8 +248,8 @@ def write_votes(node: Node, ids: Sequence[str], pairs: Mapping[str, KeyPair], cr
 def raw_count(node: Node, proposal_id: str) -> Counter[str]:
     """Count the choices in a proposal's vote files with bare pygit2 and json: the floor of a tally."""
     repo = node.store.repo
-    votes = repo[repo.references[BRANCH].target].tree[f"{P.proposal_dir(proposal_id)}/votes"]
-    return Counter(json.loads(repo[entry.id].data)["body"]["choice"] for entry in votes)
+    votes = tree_at(repo, commit_at(repo, repo.references[BRANCH].target).tree[f"{P.proposal_dir(proposal_id)}/votes"].id)
+    return Counter(json.loads(blob_at(repo, entry.id))["body"]["choice"] for entry in votes)
 
 
 def bench_close() -> None:

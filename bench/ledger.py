@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import math
 import os
@@ -233,13 +234,13 @@ def append_log(entries: Sequence[bytes], batch: int) -> tuple[dict[str, bytes], 
 
 def raw_leaf_hashes(entries: Sequence[bytes]) -> list[bytes]:
     """Hash every entry as an RFC 6962 leaf with bare hashlib."""
-    sha256 = merkle.hashlib.sha256
+    sha256 = hashlib.sha256
     return [sha256(b"\x00" + entry).digest() for entry in entries]
 
 
 def raw_root(leaf_hashes: Sequence[bytes]) -> bytes:
     """Hash a tree level by level with bare hashlib, an odd last node moving up as it is (the hashing floor)."""
-    sha256 = merkle.hashlib.sha256
+    sha256 = hashlib.sha256
     level = list(leaf_hashes)
     while len(level) > 1:
         paired = [sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
@@ -383,7 +384,7 @@ def generated_bodies(count: int) -> list[dict[str, Any]]:
     """Return `count` entry bodies in log order, unsigned, as a node would store them."""
     record = {"treasury_bp": 1000, "referral_bp": 500, "referral_months": 12, "liaison_bp": 500, "funds": {"learners": 300}}
     books = Books(SplitPolicy.from_dict(record), book.policy_sha256(record), seed=13)
-    bodies = []
+    bodies: list[dict[str, Any]] = []
     for kind, fields in books.fields(count, lambda index, revenue: merkle.leaf_hash(canonical.encode(revenue)).hex()):
         author = books.rng.choice(AUTHORS) if kind != E.PAYOUT else fields["member"]  # a payout is signed by the member paid
         bodies.append(statements.make_body(kind, ORIGIN, author, len(bodies) + 1, fields, created=books.created()))

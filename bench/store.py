@@ -24,7 +24,7 @@ import pygit2
 
 from bench import table
 from coop.keys import KeyPair
-from coop.store import BRANCH, CommitSigner, GitStore
+from coop.store import BRANCH, CommitSigner, GitStore, tree_at
 
 SIZES = (100, 10_000)
 LAYOUTS = ("flat", "sharded")
@@ -56,22 +56,25 @@ def file_bytes(handle: str) -> bytes:
     ).encode()
 
 
+Blobs = dict[str, "pygit2.Oid | Blobs"]  # blob ids by path part, one level per folder
+
+
 def build_base(path: Path, layout: str, count: int) -> None:
     """Create a bare repository whose first commit holds `count` files in the layout."""
     repo = pygit2.init_repository(str(path), bare=True, initial_head="main")
-    nested: dict[str, object] = {}
+    nested: Blobs = {}
     for i in range(count):
         handle = f"m{i:05d}"
         *dirs, name = file_path(layout, handle).split("/")
         level = nested
         for part in dirs:
-            level = level.setdefault(part, {})  # type: ignore[assignment]
+            level = level.setdefault(part, {})  # type: ignore[assignment]  # a folder's entry is always a Blobs
         level[name] = repo.create_blob(file_bytes(handle))
     tree = _write_nested(repo, nested)
     repo.create_commit(BRANCH, RAW_AUTHOR, RAW_AUTHOR, f"{count} files, {layout}", tree, [])
 
 
-def _write_nested(repo: pygit2.Repository, nested: dict[str, object]) -> pygit2.Oid:
+def _write_nested(repo: pygit2.Repository, nested: Blobs) -> pygit2.Oid:
     builder = repo.TreeBuilder()
     for name, value in nested.items():
         if isinstance(value, dict):
@@ -101,7 +104,7 @@ def raw_writer(path: Path) -> Callable[[str, bytes], None]:
             builder.insert(parts[0], blob, pygit2.GIT_FILEMODE_BLOB)
         else:
             existing = builder.get(parts[0])
-            sub = repo[existing.id] if existing is not None else None
+            sub = tree_at(repo, existing.id) if existing is not None else None
             builder.insert(parts[0], insert(sub, parts[1:], blob), pygit2.GIT_FILEMODE_TREE)
         return builder.write()
 

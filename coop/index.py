@@ -30,6 +30,11 @@ def tuples(query: peewee.SelectBase) -> Iterable[tuple[Any, ...]]:
     return cast(Iterable[tuple[Any, ...]], query.tuples())
 
 
+def dicts(query: peewee.SelectBase) -> Iterable[dict[str, Any]]:
+    """Return a query's rows as dicts, typed so (peewee's stubs type the rows of `.dicts()` as models)."""
+    return cast(Iterable[dict[str, Any]], query.dicts())
+
+
 class IndexState(peewee.Model):
     """Key/value state of the index itself, such as the last indexed commit."""
 

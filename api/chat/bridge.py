@@ -176,7 +176,7 @@ class Bridge:
         handle = self.handle_of(view, sender)
         if handle is None:
             return "join first (!join HANDLE TRACK [skills...]) so I know your skills."
-        skills = view.member(handle)["skills"]
+        skills = view.require_member(handle)["skills"]
         rows = self.node.index.query(lambda: {r.project_id: r for r in ProjectRow.select().where(ProjectRow.state == "requested")})
         fits = matching.fitting(skills, {project_id: r.skills.split(",") for project_id, r in rows.items()})
         shown = [f"{m.name}: {rows[m.name].title} ({m.explain()}) {self.links}/api/v1/projects/{m.name}" for m in fits]
@@ -189,8 +189,9 @@ class Bridge:
         handle = self.handle_of(view, sender)
         if handle is None:
             return "join first (!join HANDLE TRACK [skills...]), then ask for a mentor."
-        if (profile(view, handle) or {}).get("mentor"):
-            return f"your mentor is {profile(view, handle)['mentor']}."
+        mentor = (profile(view, handle) or {}).get("mentor")
+        if mentor:
+            return f"your mentor is {mentor}."
         mentors = sorted(h for h in view.handles() if "mentor" in view.roles(h))
         if not mentors:
             return "the co-op has no mentors yet; a member will get back to you."
@@ -230,7 +231,7 @@ class Bridge:
             key.verify(pending["challenge"].encode(), unb64(signature, "signature", 64))
         except (CoopError, ValueError):
             return "that signature does not match the challenge; sign the exact line I sent you."
-        held = [KeyRecord.from_dict(k) for k in view.member(handle)["keys"]]
+        held = [KeyRecord.from_dict(k) for k in view.require_member(handle)["keys"]]
         last = view.last_seq(handle) + 1  # the held key signs this record, its last statement
         keys = [k if k.revoked_after is not None else KeyRecord(k.public, last) for k in held] + [KeyRecord(key)]
         self.node.update_member(handle, author=handle, keys=keys)

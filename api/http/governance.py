@@ -13,6 +13,7 @@ from api.http.statements import accept
 from coop import statements
 from coop.errors import Invalid, NotFound
 from coop.ids import check_id
+from coop.index import dicts
 from coop.statements import COMMON_FIELDS
 from governance import proposals as P
 from governance.index import ProposalRow, VoteRow
@@ -61,7 +62,7 @@ def list_proposals() -> Response:
             query = query.where(ProposalRow.effect == effect)
         if after is not None:
             query = query.where(ProposalRow.proposal_id > after)
-        return list(query.order_by(ProposalRow.proposal_id).limit(size + 1).dicts())
+        return list(dicts(query.order_by(ProposalRow.proposal_id).limit(size + 1)))
 
     return params.page(service().query(rows), size, lambda r: r["proposal_id"], proposal_row)
 
@@ -101,7 +102,7 @@ def list_votes(proposal_id: str) -> Response:
         query = VoteRow.select().where(VoteRow.proposal_id == proposal_id)
         if after is not None:
             query = query.where(VoteRow.voter > after)
-        return list(query.order_by(VoteRow.voter).limit(size + 1).dicts())
+        return list(dicts(query.order_by(VoteRow.voter).limit(size + 1)))
 
     return params.page(service().query(rows), size, lambda r: r["voter"],
                        lambda r: {"voter": r["voter"], "choice": r["choice"], "created": r["created"]})

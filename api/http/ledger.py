@@ -17,7 +17,9 @@ from api.http.service import per_head, service
 from api.http.statements import accept
 from coop import canonical, statements
 from coop.errors import BadInput, NotFound
+from coop.index import dicts, tuples
 from coop.keys import b64
+from coop.store import blob_at
 from coop.view import View
 from ledger import book, keepers, log, witness
 from ledger import entries as E
@@ -70,10 +72,10 @@ def list_entries() -> Response:
                 query = query.where(column == value)
         if after is not None:
             query = query.where(EntryRow.index > after)
-        found = list(query.order_by(EntryRow.index).limit(size + 1).dicts())
+        found = list(dicts(query.order_by(EntryRow.index).limit(size + 1)))
         postings: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for p in PostingRow.select().where(PostingRow.index.in_([r["index"] for r in found])).order_by(
-                PostingRow.index, PostingRow.account, PostingRow.currency).dicts():
+        for p in dicts(PostingRow.select().where(PostingRow.index.in_([r["index"] for r in found])).order_by(
+                PostingRow.index, PostingRow.account, PostingRow.currency)):
             postings[p["index"]].append({"account": p["account"], "amount": p["amount"], "currency": p["currency"]})
         return found, postings
 
@@ -125,7 +127,7 @@ def balances() -> Response:
         if after is not None:
             query = query.where((PostingRow.account > after[0]) | ((PostingRow.account == after[0]) & (PostingRow.currency > after[1])))
         query = query.group_by(PostingRow.account, PostingRow.currency).order_by(PostingRow.account, PostingRow.currency)
-        return list(query.limit(size + 1).tuples())
+        return list(tuples(query.limit(size + 1)))
 
     return params.page(service().query(rows), size, lambda r: [r[0], r[1]], balance_row)
 
@@ -149,9 +151,9 @@ def report() -> Response:
         entries = EntryRow.select()
         if period:
             entries = entries.where(EntryRow.created.startswith(period))
-        found = list(entries.order_by(EntryRow.index).dicts())
+        found = list(dicts(entries.order_by(EntryRow.index)))
         splits = [r["index"] for r in found if r["type"] == E.SPLIT]
-        postings = list(PostingRow.select().where(PostingRow.index.in_(splits)).dicts()) if splits else []
+        postings = list(dicts(PostingRow.select().where(PostingRow.index.in_(splits)))) if splits else []
         return found, postings
 
     found, postings = service().query(rows)
@@ -195,7 +197,7 @@ def checkpoint_of_size(view: View, size: int) -> Note:
     for revision in store.history(log.CHECKPOINT):
         if revision.blob is None:
             continue
-        old = Note.from_bytes(store.repo[revision.blob].data)
+        old = Note.from_bytes(blob_at(store.repo, revision.blob))
         if Checkpoint.from_text(old.text).size == size:
             return old
     raise NotFound(f"the log never published a checkpoint of size {size}")

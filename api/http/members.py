@@ -12,7 +12,7 @@ from api.http.statements import accept
 from coop import authors
 from coop.errors import NotFound
 from coop.ids import check_id
-from coop.index import MemberRow
+from coop.index import MemberRow, dicts
 from coop.members import MEMBER_TYPE, ROLES
 from projects import learners
 from projects.index import LearnerRow
@@ -41,7 +41,7 @@ def list_members() -> Response:
             query = query.where(params.has_word(MemberRow.skills, skill))
         if after is not None:
             query = query.where(MemberRow.handle > after)
-        return list(query.order_by(MemberRow.handle).limit(size + 1).dicts())
+        return list(dicts(query.order_by(MemberRow.handle).limit(size + 1)))
 
     return params.page(service().query(rows), size, lambda r: r["handle"], member_row)
 
@@ -84,7 +84,7 @@ def list_learners() -> Response:
             query = query.where(LearnerRow.mentor == mentor)
         if after is not None:
             query = query.where(MemberRow.handle > after)
-        return list(query.order_by(MemberRow.handle).limit(size + 1).dicts())
+        return list(dicts(query.order_by(MemberRow.handle).limit(size + 1)))
 
     return params.page(service().query(rows), size, lambda r: r["handle"], learner_row)
 

@@ -16,6 +16,7 @@ from api.http.ledger import summarise
 from api.http.service import per_head, service
 from coop.errors import NotFound
 from coop.ids import check_id
+from coop.index import dicts, tuples
 from governance import proposals as P
 from governance.index import ProposalRow
 from governance.render import to_html
@@ -143,7 +144,7 @@ def proposal_page(proposal_id: str) -> Response:
 @per_head
 def projects_page() -> Response:
     """List client projects and requests."""
-    rows = service().query(lambda: list(ProjectRow.select().order_by(ProjectRow.state, ProjectRow.deadline).dicts()))
+    rows = service().query(lambda: list(dicts(ProjectRow.select().order_by(ProjectRow.state, ProjectRow.deadline))))
     for row in rows:
         row["budget_text"] = f"{to_decimal(row['budget'], row['currency'])} {row['currency']}"
     return page("Projects", PROJECTS, rows=rows)
@@ -156,11 +157,11 @@ def books_page() -> Response:
     svc = service()
 
     def rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str, int]]]:
-        entries = list(EntryRow.select().order_by(EntryRow.index).dicts())
+        entries = list(dicts(EntryRow.select().order_by(EntryRow.index)))
         splits = [r["index"] for r in entries if r["type"] == E.SPLIT]
-        postings = list(PostingRow.select().where(PostingRow.index.in_(splits)).dicts()) if splits else []
-        sums = list(PostingRow.select(PostingRow.account, PostingRow.currency, peewee.fn.SUM(PostingRow.amount))
-                    .group_by(PostingRow.account, PostingRow.currency).order_by(PostingRow.account, PostingRow.currency).tuples())
+        postings = list(dicts(PostingRow.select().where(PostingRow.index.in_(splits)))) if splits else []
+        sums = list(tuples(PostingRow.select(PostingRow.account, PostingRow.currency, peewee.fn.SUM(PostingRow.amount))
+                           .group_by(PostingRow.account, PostingRow.currency).order_by(PostingRow.account, PostingRow.currency)))
         return entries, postings, sums
 
     entries, postings, sums = svc.query(rows)

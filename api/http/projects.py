@@ -9,6 +9,7 @@ from api.http import params
 from api.http.service import per_head, service
 from api.http.statements import accept
 from coop.ids import check_id
+from coop.index import dicts
 from governance.render import to_html
 from projects import clients, work
 from projects.index import ApplicationRow, ClientRow, MilestoneRow, ProjectRow
@@ -35,7 +36,7 @@ def list_clients() -> Response:
             query = query.where(ClientRow.referrer == referrer)
         if after is not None:
             query = query.where(ClientRow.client_id > after)
-        return list(query.order_by(ClientRow.client_id).limit(size + 1).dicts())
+        return list(dicts(query.order_by(ClientRow.client_id).limit(size + 1)))
 
     return params.page(service().query(rows), size, lambda r: r["client_id"], client_row)
 
@@ -76,7 +77,7 @@ def _projects(state: str | None) -> Response:
             query = query.where(params.has_word(ProjectRow.skills, skill))
         if after is not None:
             query = query.where(ProjectRow.project_id > after)
-        return list(query.order_by(ProjectRow.project_id).limit(size + 1).dicts())
+        return list(dicts(query.order_by(ProjectRow.project_id).limit(size + 1)))
 
     return params.page(service().query(rows), size, lambda r: r["project_id"], project_row)
 
@@ -107,8 +108,8 @@ def get_project(project_id: str) -> Response:
     """Return a project: the request with its text as safe HTML, state, team, milestones and applications."""
     view = service().view()
     body = work.project(view, check_id(project_id, "project id"))
-    applications = service().query(lambda: list(ApplicationRow.select().where(ApplicationRow.project_id == project_id)
-                                                 .order_by(ApplicationRow.handle).dicts()))
+    applications = service().query(lambda: list(dicts(ApplicationRow.select().where(ApplicationRow.project_id == project_id)
+                                                       .order_by(ApplicationRow.handle))))
     return jsonify({
         "id": body["id"], "client": body["client"], "title": body["title"], "text": body["text"], "html": to_html(body["text"]),
         "skills": body["skills"], "budget": body["budget"], "deadline": body["deadline"], "author": body["author"],
@@ -165,7 +166,7 @@ def list_milestones() -> Response:
         if after is not None:
             query = query.where((MilestoneRow.project_id > after[0]) |
                                 ((MilestoneRow.project_id == after[0]) & (MilestoneRow.milestone > after[1])))
-        return list(query.order_by(MilestoneRow.project_id, MilestoneRow.milestone).limit(size + 1).dicts())
+        return list(dicts(query.order_by(MilestoneRow.project_id, MilestoneRow.milestone).limit(size + 1)))
 
     return params.page(service().query(rows), size, lambda r: [r["project_id"], r["milestone"]],
                        lambda r: milestone_json({**r, "project": r["project_id"]}))
