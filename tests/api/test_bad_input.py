@@ -279,8 +279,8 @@ def test_any_posted_statement_gets_2xx_or_a_json_4xx_and_a_refusal_writes_nothin
         assert head(node) == before
 
 
-QUERY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
-SEGMENT_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"), min_size=1, max_size=20)
+QUERY_TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=20)
+SEGMENT_TEXT = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="/?#"), min_size=1, max_size=20)
 
 
 def query_values(web: FlaskClient) -> st.SearchStrategy[str]:

@@ -82,9 +82,9 @@ def test_commands_parse(text: str, command: Command | None) -> None:
 ], ids=["join-bare", "bad-handle", "no-track", "skill-not-track", "bad-skill", "taken", "taken-case", "look-alike",
         "invisible", "unknown", "extra-args", "claim-bare", "claim-stranger", "projects-stranger", "mentor-stranger", "long"])
 def test_a_malformed_command_gets_a_helpful_reply_and_changes_nothing(node: Node, bridge: chat.Bridge, text: str, hint: str) -> None:
-    head = node.store.head().id
+    head = node.store.head_id()
     assert hint in (bridge.reply(ASKER, text, WHEN) or "")
-    assert node.store.head().id == head
+    assert node.store.head_id() == head
 
 
 def test_ordinary_chat_gets_no_reply(bridge: chat.Bridge) -> None:
@@ -93,9 +93,9 @@ def test_ordinary_chat_gets_no_reply(bridge: chat.Bridge) -> None:
 
 def test_joining_twice_from_one_matrix_id_is_refused(node: Node, bridge: chat.Bridge) -> None:
     bridge.reply(ASKER, "!join ana web", WHEN)
-    head = node.store.head().id
-    assert "already joined as 'ana'" in bridge.reply(ASKER, "!join ana2 web", WHEN)
-    assert node.store.head().id == head
+    head = node.store.head_id()
+    assert "already joined as 'ana'" in (bridge.reply(ASKER, "!join ana2 web", WHEN) or "")
+    assert node.store.head_id() == head
 
 
 def test_a_malformed_attestation_is_refused_by_the_learner_kind(node: Node) -> None:
@@ -126,33 +126,34 @@ def test_projects_lists_open_requests_that_fit_the_learners_skills(node: Node, b
         node.write(work.PROJECT_TYPE, {"id": project_id, "client": "acme", "title": f"Work on {project_id}", "text": "",
                                        "skills": skills, "budget": {"amount": 100000, "currency": "EUR"},
                                        "deadline": "2027-03-31"}, "carol")
-    answer = bridge.reply(ASKER, "!projects", WHEN)
+    answer = bridge.reply(ASKER, "!projects", WHEN) or ""
     assert "shop: Work on shop (matches html; missing python)" in answer and "books" not in answer
 
 
 def test_mentor_tells_the_mentors(bridge: chat.Bridge) -> None:
     bridge.reply(ASKER, "!join ana web", WHEN)
-    assert bridge.reply(ASKER, "!mentor", WHEN).startswith("mentors bob: learner ana asks for a mentor")
+    assert (bridge.reply(ASKER, "!mentor", WHEN) or "").startswith("mentors bob: learner ana asks for a mentor")
 
 
 def test_proposals_lists_open_proposals_with_links(node: Node, bridge: chat.Bridge) -> None:
     fields = P.proposal_fields("p-1", "Buy a kettle", "# Kettle\n", "majority", {"kind": "general"}, node.view(), 3600)
     node.write(P.PROPOSAL_TYPE, fields, "alice")
-    assert "p-1: Buy a kettle" in bridge.reply(ASKER, "!proposals", WHEN)
-    assert "http://coop.example/api/v1/proposals/p-1" in bridge.reply(ASKER, "!proposals", WHEN)
+    assert "p-1: Buy a kettle" in (bridge.reply(ASKER, "!proposals", WHEN) or "")
+    assert "http://coop.example/api/v1/proposals/p-1" in (bridge.reply(ASKER, "!proposals", WHEN) or "")
 
 
 def test_claim_binds_the_learners_own_key_and_revokes_the_held_one(node: Node, bridge: chat.Bridge) -> None:
     bridge.reply(ASKER, "!join ana web", WHEN)
     own = KeyPair.generate("ana")
-    assert "challenge" in bridge.reply(ASKER, f"!claim {own.public.to_b64()}", WHEN)
+    assert "challenge" in (bridge.reply(ASKER, f"!claim {own.public.to_b64()}", WHEN) or "")
+    assert isinstance(bridge.matrix, Unreachable)
     [(room_id, text)] = bridge.matrix.sent
     assert room_id == f"!dm-{ASKER}"
     challenge = text.splitlines()[-1]
-    assert "does not match" in bridge.reply(ASKER, f"!claim {b64(own.sign(b'something else'))}", WHEN)
+    assert "does not match" in (bridge.reply(ASKER, f"!claim {b64(own.sign(b'something else'))}", WHEN) or "")
 
-    assert "now lists your own key" in bridge.reply(ASKER, f"!claim {b64(own.sign(challenge.encode()))}", WHEN)
-    keys = node.view().member("ana")["keys"]
+    assert "now lists your own key" in (bridge.reply(ASKER, f"!claim {b64(own.sign(challenge.encode()))}", WHEN) or "")
+    keys = node.view().require_member("ana")["keys"]
     assert [k["public"] for k in keys if "revoked_after" not in k] == [own.public.to_b64()]
 
 
@@ -201,7 +202,7 @@ def test_announcements_say_what_the_room_needs(kind: str, data: dict, text: str 
 
 def test_the_attestation_of_a_chat_join_does_not_change(node: Node, bridge: chat.Bridge) -> None:
     bridge.reply(ASKER, "!join ana web", WHEN)
-    current = {k: v for k, v in node.view().body("learners/ana.json").items() if k not in statements.COMMON_FIELDS}
+    current = {k: v for k, v in (node.view().body("learners/ana.json") or {}).items() if k not in statements.COMMON_FIELDS}
     with pytest.raises(Conflict, match="how a learner joined"):
         node.write("coop.learner/v1", {**current, "matrix_id": "@mallory:example.org"}, "bob")
     node.write("coop.learner/v1", {**current, "mentor": "bob"}, "bob")

@@ -75,7 +75,7 @@ def test_clone_of_a_good_node_verifies_and_holds_no_keys(base: Path, tmp_path: P
     assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["alice", "bob", "carol", "dan"]
     node = open_node({"home": str(target)})
     assert audit.verify_repository(node.store, node.registry)
-    assert str(node.store.head().id) == subprocess.run(["git", "--git-dir", str(server.home / "repo.git"), "rev-parse", "main"],
+    assert str(node.store.head_id()) == subprocess.run(["git", "--git-dir", str(server.home / "repo.git"), "rev-parse", "main"],
                                                        capture_output=True, text=True).stdout.strip()
     node.index.db.close()
 

@@ -62,7 +62,7 @@ def routes() -> set[tuple[str, str]]:
         if rule.endpoint == "static":
             continue
         path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule)
-        found |= {(method.lower(), path) for method in rule.methods - {"HEAD", "OPTIONS"}}
+        found |= {(method.lower(), path) for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
     return found
 
 

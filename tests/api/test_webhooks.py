@@ -38,6 +38,7 @@ from coop.keys import KeyPair
 from coop.members import MEMBER_TYPE, member_fields
 from coop.node import Node
 from coop.statements import KeyRecord
+from coop.store import commit_at
 from coop.view import View
 from ledger import entries as E
 from projects import clients, work
@@ -47,7 +48,7 @@ def log_positions(home: Path) -> dict[str, int]:
     """Return each commit's position along the branch, oldest first."""
     repo = pygit2.Repository(str(home / "repo.git"))
     chain = []
-    commit = repo[repo.references["refs/heads/main"].target]
+    commit = commit_at(repo, repo.references["refs/heads/main"].target)
     while True:
         chain.append(str(commit.id))
         if not commit.parents:
@@ -216,7 +217,7 @@ def every_blob_and_message(repo: pygit2.Repository) -> Iterator[bytes]:
                     obj = repo[entry.id]
                     if isinstance(obj, pygit2.Tree):
                         pending.append(obj)
-                    else:
+                    elif isinstance(obj, pygit2.Blob):
                         yield obj.data
 
 
@@ -469,7 +470,7 @@ def test_a_fast_receiver_gets_its_deliveries_while_one_owners_slow_receivers_tri
     worker.start()
     try:
         got = receiver.wait_for(3)
-        in_flight = wait_until(lambda: sum(t.requests for t in slow) >= 2 and sum(t.requests for t in slow))
+        in_flight = wait_until(lambda: (count := sum(t.requests for t in slow)) >= 2 and count)
         delivered_slow = [d for n in range(4) for d in outbox.deliveries(f"slow-{n}", DELIVERED)]
     finally:
         for trickler in slow:
@@ -539,7 +540,7 @@ def test_an_https_receiver_is_reached_at_the_checked_address_under_its_name(loca
     def remember(sock: ssl.SSLObject, name: str | None, context: ssl.SSLContext) -> None:
         names.append(name)
 
-    tls.sni_callback = remember  # type: ignore[assignment]
+    tls.sni_callback = remember
     server = HTTPServer(("127.0.0.1", 0), Hook)
     server.socket = tls.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -72,7 +72,7 @@ def test_fresh_node_verifies(node: Node) -> None:
     report = verify(node)
 
     assert report, report.problems
-    assert report.commits == len(list(node.store.repo.walk(node.store.head().id)))
+    assert report.commits == len(list(node.store.repo.walk(node.store.head_id())))
     assert report.statements >= 7  # charter, alice, node record, log key, bob, carol, dan
 
 
@@ -121,7 +121,9 @@ def test_commit_by_a_node_the_coop_never_registered_is_reported(rogue_node: Node
 
 
 def test_altered_commit_with_the_original_signature_is_reported(node: Node) -> None:
-    armored, payload = node.store.head().gpg_signature
+    head = node.store.head()
+    assert head is not None
+    armored, payload = head.gpg_signature
     altered = payload.replace(b"by bob", b"by mallory")
     forged = node.store.repo.create_commit_with_signature(altered.decode(), armored.decode())
     node.store.repo.references[BRANCH].set_target(forged)
@@ -195,6 +197,11 @@ def replace_content(path: Path) -> None:
 
 
 DAMAGES = [overwrite_with_garbage, truncate, delete, replace_content]
+def blob_at_path(path: str) -> Callable[[pygit2.Commit], pygit2.Oid]:
+    """Pick the object at a path of the head's tree."""
+    return lambda head: head.tree[path].id
+
+
 OBJECTS = {
     "blob": lambda head: head.tree["members/bob.json"].id,
     "tree": lambda head: head.tree["members"].id,
@@ -211,7 +218,9 @@ def copy(node: Node, tmp_path: Path) -> Path:
 def damage(home: Path, pick: Callable[[pygit2.Commit], pygit2.Oid], how: Callable[[Path], None]) -> str:
     """Damage one object of the node's repository at home; return its id."""
     repository = home / "repo.git"
-    oid = str(pick(GitStore(repository).head()))
+    head = GitStore(repository).head()
+    assert head is not None
+    oid = str(pick(head))
     how(loose_file(repository, oid))
     return oid
 
@@ -230,7 +239,7 @@ def test_a_damaged_object_is_reported_once_and_history_is_not_replayed_over_it(n
 
 
 def test_verify_prints_one_bad_line_per_damaged_object_without_a_traceback(node: Node, copy: Path) -> None:
-    damaged = [damage(copy, lambda head, path=path: head.tree[path].id, how)
+    damaged = [damage(copy, blob_at_path(path), how)
                for path, how in [("members/bob.json", overwrite_with_garbage), ("members/carol.json", truncate),
                                  ("members/dan.json", delete)]]
 

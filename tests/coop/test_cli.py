@@ -45,8 +45,9 @@ def coop_home(home: Path) -> Path:
 
 @pytest.mark.parametrize("path", list(command_paths(cli)), ids=lambda path: " ".join(path) or "coop")
 def test_every_command_has_help(path: tuple[str, ...]) -> None:
-    command = cli
+    command: click.Command = cli
     for name in path:
+        assert isinstance(command, click.Group)
         command = command.commands[name]
 
     result = invoke(*path, "--help")
@@ -231,7 +232,7 @@ def test_no_command_shows_a_traceback_for_junk_input(path: tuple[str, ...], comm
     capsys.readouterr()
 
     try:
-        status = run(["--home", str(home), "--as", "alice", *path, *junk_arguments(command, junk)])
+        status: int | str | None = run(["--home", str(home), "--as", "alice", *path, *junk_arguments(command, junk)])
     except SystemExit as e:  # a command that ends with its own message (verify) exits like this
         status = e.code
 
@@ -351,6 +352,7 @@ def test_serve_says_what_to_do_next_once_it_listens(coop_home: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         address = f"127.0.0.1:{probe.getsockname()[1]}"
     server = subprocess.Popen([str(COOP), "--home", str(coop_home), "serve", "--listen", address], stderr=subprocess.PIPE, text=True)
+    assert server.stderr is not None
     try:
         said = [server.stderr.readline() for _ in range(3)]
         host, port = address.split(":")

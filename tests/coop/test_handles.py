@@ -86,28 +86,28 @@ def test_long_handle_is_checked_without_stalling_the_node(script: str) -> None:
 
 
 def test_handle_typed_in_another_case_is_taken(node: Node) -> None:
-    head = node.store.head().id
+    head = node.store.head_id()
 
     with pytest.raises(Conflict, match="'alice' is taken"):
         node.add_member("Alice", ["member"], [])
 
-    assert node.store.head().id == head
+    assert node.store.head_id() == head
 
 
 def test_lookalike_handle_is_refused_by_the_node(node: Node) -> None:
-    head = node.store.head().id
+    head = node.store.head_id()
 
     with pytest.raises(Conflict, match="looks like the existing handle 'alice'"):
         node.add_member("a1ice", ["member"], [])
 
-    assert node.store.head().id == head
+    assert node.store.head_id() == head
 
 
 def test_handle_is_stored_in_its_folded_form(node: Node) -> None:
     receipt = node.add_member("Erin", ["member"], [])
 
     assert receipt.path == "members/erin.json"
-    assert node.view().member("erin")["handle"] == "erin"
+    assert node.view().require_member("erin")["handle"] == "erin"
 
 
 def test_handle_may_not_clash_with_a_node_name(node: Node) -> None:

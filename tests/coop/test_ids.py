@@ -51,13 +51,13 @@ def objects_on_disk(node: Node) -> set[Path]:
 
 @pytest.mark.parametrize("handle", [v for v, _ in UNSAFE], ids=[i for _, i in UNSAFE])
 def test_unsafe_handle_is_refused_before_any_git_call(node: Node, handle: str) -> None:
-    head = node.store.head().id
+    head = node.store.head_id()
     objects = objects_on_disk(node)
     key_files = set((node.home / "keys").rglob("*"))
 
     with pytest.raises(BadInput):
         node.add_member(handle, ["member"], [])
 
-    assert node.store.head().id == head
+    assert node.store.head_id() == head
     assert objects_on_disk(node) == objects
     assert set((node.home / "keys").rglob("*")) == key_files

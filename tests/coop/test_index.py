@@ -15,7 +15,7 @@ from coop.store import BRANCH
 
 def update_skills(node: Node, handle: str, skills: list[str]) -> None:
     """Have a member rewrite their own record with new skills."""
-    record = node.view().member(handle)
+    record = node.view().require_member(handle)
     keys = [KeyRecord.from_dict(k) for k in record["keys"]]
     node.write(MEMBER_TYPE, member_fields(handle, list(record["roles"]), skills, keys, previous=record_sha(node.view(), handle)), author=handle)
 
@@ -75,7 +75,8 @@ def test_update_with_nothing_new_applies_no_commit(node: Node) -> None:
 
 def test_index_whose_commit_left_the_history_is_rebuilt(node: Node, new_index: Callable[[], Index]) -> None:
     rebuilt = new_index()
-    before_erin = node.store.head().id
+    before_erin = node.store.head_id()
+    assert before_erin is not None
     node.add_member("erin", ["member"], ["go"])
     node.store.repo.references[BRANCH].set_target(before_erin)  # history replaced, e.g. by a sync
 

@@ -16,7 +16,7 @@ from coop.statements import KeyRecord
 
 def record_keys(node: Node, handle: str) -> list[KeyRecord]:
     """Return the keys listed in a member's current record."""
-    return [KeyRecord.from_dict(k) for k in node.view().member(handle)["keys"]]
+    return [KeyRecord.from_dict(k) for k in node.view().require_member(handle)["keys"]]
 
 
 def learner_fields(handle: str) -> dict:
@@ -32,34 +32,34 @@ def learner_fields(handle: str) -> dict:
 def test_founder_adds_anyone(node: Node, roles: list[str]) -> None:
     node.add_member("erin", roles, ["go"], author="alice")
 
-    assert node.view().member("erin")["roles"] == roles
+    assert node.view().require_member("erin")["roles"] == roles
 
 
 @pytest.mark.parametrize("author", ["bob", "carol"], ids=["mentor", "member"])
 def test_member_adds_a_learner(node: Node, author: str) -> None:
     node.add_member("erin", ["learner"], ["go"], author=author)
 
-    assert node.view().member("erin")["roles"] == ["learner"]
+    assert node.view().require_member("erin")["roles"] == ["learner"]
 
 
 @pytest.mark.parametrize("roles", [["member"], ["member", "mentor"], ["founder", "member"]], ids=["member", "mentor", "founder"])
 def test_member_may_not_add_a_member(node: Node, roles: list[str]) -> None:
-    head = node.store.head().id
+    head = node.store.head_id()
 
     with pytest.raises(Forbidden):
         node.add_member("erin", roles, [], author="carol")
 
-    assert node.store.head().id == head
+    assert node.store.head_id() == head
 
 
 @pytest.mark.parametrize("roles", [["learner"], ["member"]], ids=["learner", "member"])
 def test_learner_may_not_add_anyone(node: Node, roles: list[str]) -> None:
-    head = node.store.head().id
+    head = node.store.head_id()
 
     with pytest.raises(Forbidden):
         node.add_member("erin", roles, [], author="dan")
 
-    assert node.store.head().id == head
+    assert node.store.head_id() == head
 
 
 def test_adding_a_member_whose_handle_is_taken_is_refused(node: Node) -> None:
@@ -89,7 +89,7 @@ def test_key_registered_to_another_member_is_refused(node: Node) -> None:
 def test_member_may_update_their_own_skills(node: Node) -> None:
     node.write(MEMBER_TYPE, member_fields("bob", ["member", "mentor"], ["python", "rust", "web"], record_keys(node, "bob"), previous=record_sha(node.view(), "bob")), author="bob")
 
-    assert node.view().member("bob")["skills"] == ["python", "rust", "web"]
+    assert node.view().require_member("bob")["skills"] == ["python", "rust", "web"]
 
 
 @pytest.mark.parametrize("author, handle, roles", [
@@ -99,12 +99,12 @@ def test_member_may_update_their_own_skills(node: Node) -> None:
     ("dan", "dan", ["member"]),
 ], ids=["member-makes-self-mentor", "member-makes-self-founder", "mentor-drops-a-role", "learner-makes-self-member"])
 def test_member_may_not_change_their_own_roles(node: Node, author: str, handle: str, roles: list[str]) -> None:
-    head = node.store.head().id
+    head = node.store.head_id()
 
     with pytest.raises(Forbidden, match="roles change through a passed proposal"):
         node.write(MEMBER_TYPE, member_fields(handle, roles, [], record_keys(node, handle), previous=record_sha(node.view(), handle)), author=author)
 
-    assert node.store.head().id == head
+    assert node.store.head_id() == head
 
 
 def test_member_may_not_change_another_members_record(node: Node) -> None:
@@ -137,13 +137,13 @@ def rotated(node: Node) -> Rotation:
 
 def test_statement_signed_with_a_revoked_key_after_its_point_is_refused(node: Node, rotated: Rotation,
                                                                          sign_as: Callable[..., bytes]) -> None:
-    head = node.store.head().id
+    head = node.store.head_id()
     raw = sign_as(rotated.old, MEMBER_TYPE, learner_fields("erin"))
 
     with pytest.raises(Forbidden, match=f"revoked after statement {rotated.point}"):
         node.submit_one(raw)
 
-    assert node.store.head().id == head
+    assert node.store.head_id() == head
 
 
 def test_statement_signed_with_the_new_key_is_accepted(node: Node, rotated: Rotation, sign_as: Callable[..., bytes]) -> None:
@@ -186,9 +186,9 @@ def test_key_may_not_sign_a_record_that_revokes_it_before_that_record(node: Node
     old = node.keys.unlock("bob")
     seq = node.view().last_seq("bob") + 1
     keys = [KeyRecord(old.public, revoked_after=seq - 1), KeyRecord(KeyPair.generate("bob").public)]
-    head = node.store.head().id
+    head = node.store.head_id()
 
     with pytest.raises(Forbidden):
         node.write(MEMBER_TYPE, member_fields("bob", ["member", "mentor"], ["python", "web"], keys, previous=record_sha(node.view(), "bob")), author="bob")
 
-    assert node.store.head().id == head
+    assert node.store.head_id() == head

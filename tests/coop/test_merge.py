@@ -14,7 +14,7 @@ from coop.keys import KeyPair
 from coop.members import MEMBER_TYPE, member_fields
 from coop.node import Node
 from coop.statements import KeyRecord
-from coop.store import BRANCH, Snapshot
+from coop.store import BRANCH, Snapshot, commit_at
 from coop.view import View
 from ledger import entries as E
 from ledger.keeper import STATE_FILE
@@ -37,7 +37,7 @@ def diverge(node: Node, left: Callable[[], object], right: Callable[[], object])
 
 def view(node: Node, commit: str) -> View:
     """Return a view at a commit."""
-    return View(Snapshot(node.store.repo, node.store.repo[commit]))
+    return View(Snapshot(node.store.repo, commit_at(node.store.repo, commit)))
 
 
 def revenue(node: Node, entry_id: str) -> None:
@@ -55,7 +55,7 @@ def test_merge_holds_the_statements_of_both_sides(node: Node) -> None:
     result = view(node, merged)
     assert result.member("erin") is not None and result.member("fay") is not None
     assert plan.left_out == []
-    assert [str(p) for p in node.store.repo[merged].parent_ids] == [str(plan.kept.id), str(plan.other.id)]
+    assert [str(p) for p in commit_at(node.store.repo, merged).parent_ids] == [str(plan.kept.id), str(plan.other.id)]
 
 
 def test_merge_commit_is_the_same_whichever_side_computes_it(node: Node) -> None:
@@ -69,11 +69,11 @@ def test_merge_commit_is_unsigned_and_names_no_node(node: Node) -> None:
     one, two = diverge(node, lambda: node.add_member("erin", ["learner"], [], author="bob"),
                        lambda: node.add_member("fay", ["learner"], [], author="carol"))
 
-    commit = node.store.repo[merge.merge_commit(node.store, node.registry, one, two)[0]]
+    commit = commit_at(node.store.repo, merge.merge_commit(node.store, node.registry, one, two)[0])
 
     assert commit.gpg_signature == (None, None)
     assert (commit.author.name, commit.author.email) == merge.MERGER
-    assert commit.commit_time == max(node.store.repo[one].commit_time, node.store.repo[two].commit_time)
+    assert commit.commit_time == max(commit_at(node.store.repo, one).commit_time, commit_at(node.store.repo, two).commit_time)
 
 
 def test_a_statement_stored_on_both_sides_is_kept_once(node: Node) -> None:
@@ -83,7 +83,7 @@ def test_a_statement_stored_on_both_sides_is_kept_once(node: Node) -> None:
     merged, plan = merge.merge_commit(node.store, node.registry, one, two)
 
     assert plan.left_out == [] and plan.replayed == 0
-    assert node.store.repo[merged].tree.id == node.store.repo[one].tree.id
+    assert commit_at(node.store.repo, merged).tree.id == commit_at(node.store.repo, one).tree.id
 
 
 def test_one_author_using_a_sequence_number_twice_keeps_the_kept_sides_statement_and_names_the_other(node: Node) -> None:
@@ -92,10 +92,10 @@ def test_one_author_using_a_sequence_number_twice_keeps_the_kept_sides_statement
 
     merged, plan = merge.merge_commit(node.store, node.registry, one, two)
 
-    kept_skills = view(node, str(plan.kept.id)).member("bob")["skills"]  # type: ignore[index]
-    assert view(node, merged).member("bob")["skills"] == kept_skills  # type: ignore[index]
+    kept_skills = view(node, str(plan.kept.id)).require_member("bob")["skills"]
+    assert view(node, merged).require_member("bob")["skills"] == kept_skills
     assert [path for path, _ in plan.left_out] == [member_path("bob")]
-    assert f"{merge.LEFT_OUT}{member_path('bob')}" in node.store.repo[merged].message
+    assert f"{merge.LEFT_OUT}{member_path('bob')}" in commit_at(node.store.repo, merged).message
 
 
 def test_the_side_that_appended_to_the_ledger_is_kept(node: Node) -> None:
@@ -134,8 +134,8 @@ def test_a_merge_commit_made_by_other_rules_is_refused(node: Node) -> None:
     one, two = diverge(node, lambda: node.add_member("erin", ["learner"], [], author="bob"),
                        lambda: node.add_member("fay", ["learner"], [], author="carol"))
     repo = node.store.repo
-    who = pygit2.Signature(*merge.MERGER, repo[one].commit_time, 0)
-    forged = repo.create_commit(None, who, who, "Merge\n", repo[one].tree.id, [repo[one].id, repo[two].id])  # drops fay
+    who = pygit2.Signature(*merge.MERGER, commit_at(repo, one).commit_time, 0)
+    forged = repo.create_commit(None, who, who, "Merge\n", commit_at(repo, one).tree.id, [commit_at(repo, one).id, commit_at(repo, two).id])  # drops fay
     repo.references[BRANCH].set_target(forged)
 
     report = audit.verify_repository(node.store, node.registry)

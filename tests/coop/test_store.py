@@ -5,7 +5,6 @@ import multiprocessing
 import multiprocessing.process
 import multiprocessing.synchronize
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -20,7 +19,7 @@ from coop import sshsig, store
 from coop.errors import BadInput, NotFound
 from coop.keys import KeyPair
 from coop.node import Node
-from coop.store import CommitSigner, GitStore, Snapshot
+from coop.store import CommitSigner, GitStore, Snapshot, commit_at
 
 SEED = bytes(range(32))
 WRITERS = 4
@@ -42,7 +41,7 @@ def write_files(path: str, prefix: str, count: int | None) -> None:
     number = 0
     while count is None or number < count:
         name = f"{prefix}/{number:04d}.txt"
-        repository.commit(lambda snapshot, name=name: {name: name.encode()}, f"Write {name}", signer)
+        repository.commit(put({name: name.encode()}), f"Write {name}", signer)
         number += 1
 
 
@@ -50,6 +49,7 @@ def move_the_branch_when_told(path: str, ready: multiprocessing.synchronize.Even
     """Write a commit and move the branch to it as git does, pausing between taking the branch lock and renaming it."""
     repository = GitStore(Path(path))
     head = repository.head()
+    assert head is not None
     tree = repository.build_tree(head.tree, {"slow.txt": b"moved by a slow writer"})
     oid = repository._write_commit(tree, head, "Slow", node_signer())
     lock = repository.path / (store.BRANCH + ".lock")
@@ -83,7 +83,7 @@ def repo(tmp_path: Path) -> GitStore:
 
 def commit_count(repository: GitStore) -> int:
     """Return how many commits are reachable from the branch."""
-    return sum(1 for _ in repository.repo.walk(repository.head().id))
+    return sum(1 for _ in repository.repo.walk(repository.head_id()))
 
 
 # -- atomic commits and reads ------------------------------------------------------------------
@@ -94,14 +94,14 @@ def test_several_files_land_in_one_commit(repo: GitStore) -> None:
 
     commit = repo.commit(put({"a.json": b"1", "b/c.json": b"2", "b/d/e.json": b"3"}), "Three files", node_signer())
 
-    after = repo.repo[commit]
-    assert after.parents == [before]
+    after = commit_at(repo.repo, commit)
+    assert before is not None and after.parents == [before]
     changed = {d.new_file.path for d in after.tree.diff_to_tree(before.tree, swap=True).deltas}
     assert changed == {"a.json", "b/c.json", "b/d/e.json"}
 
 
 def test_a_failing_prepare_leaves_the_branch_where_it_was(repo: GitStore) -> None:
-    before = repo.head().id
+    before = repo.head_id()
 
     def prepare(snapshot: Snapshot) -> dict[str, bytes | None]:
         raise BadInput("refused by a check")
@@ -109,16 +109,16 @@ def test_a_failing_prepare_leaves_the_branch_where_it_was(repo: GitStore) -> Non
     with pytest.raises(BadInput):
         repo.commit(prepare, "Never lands", node_signer())
 
-    assert repo.head().id == before
+    assert repo.head_id() == before
 
 
 def test_one_unsafe_path_refuses_the_whole_commit(repo: GitStore) -> None:
-    before = repo.head().id
+    before = repo.head_id()
 
     with pytest.raises(BadInput, match="not a safe repository path"):
         repo.commit(put({"good.json": b"1", "../evil.json": b"2"}), "Half good", node_signer())
 
-    assert repo.head().id == before
+    assert repo.head_id() == before
     assert repo.snapshot().read("good.json") is None
 
 
@@ -128,14 +128,15 @@ def test_deleting_a_file_removes_its_empty_directory(repo: GitStore) -> None:
     repo.commit(put({"dir/only.json": None}), "Remove", node_signer())
 
     assert repo.snapshot().list("dir") == []
-    assert "dir" not in [entry.name for entry in repo.head().tree]
+    head = repo.head()
+    assert head is not None and "dir" not in [entry.name for entry in head.tree]
 
 
 def test_nothing_to_change_makes_no_commit(repo: GitStore) -> None:
-    before = str(repo.head().id)
+    before = str(repo.head_id())
 
     assert repo.commit(put({}), "Nothing", node_signer()) == before
-    assert str(repo.head().id) == before
+    assert str(repo.head_id()) == before
 
 
 def test_file_reads_back_as_it_was_at_every_revision(repo: GitStore) -> None:
@@ -147,7 +148,7 @@ def test_file_reads_back_as_it_was_at_every_revision(repo: GitStore) -> None:
 
 
 def test_file_missing_at_a_revision_is_not_found(repo: GitStore) -> None:
-    first = str(repo.head().id)
+    first = str(repo.head_id())
     repo.commit(put({"later.txt": b"x"}), "Later", node_signer())
 
     with pytest.raises(NotFound):
@@ -184,7 +185,9 @@ def test_unsafe_repository_paths_are_refused(repo: GitStore, path: str) -> None:
 
 
 def test_commits_are_signed_by_the_node_key(repo: GitStore) -> None:
-    armored, payload = repo.head().gpg_signature
+    head = repo.head()
+    assert head is not None
+    armored, payload = head.gpg_signature
 
     assert sshsig.verify(armored, payload).raw == node_signer().pair.public.raw
 
@@ -241,7 +244,7 @@ def crashed(repo: GitStore) -> GitStore:
     deadline = time.monotonic() + 60
     while commit_count(repo) < KILL_AFTER_COMMITS and time.monotonic() < deadline:
         time.sleep(0.005)
-    os.kill(writer.pid, signal.SIGKILL)
+    writer.kill()  # SIGKILL
     writer.join()
     return GitStore(repo.path)
 
@@ -251,7 +254,9 @@ def test_writer_killed_mid_commit_loop_leaves_a_valid_repository(crashed: GitSto
 
 
 def test_writer_killed_mid_commit_loop_leaves_the_branch_at_a_signed_commit(crashed: GitStore) -> None:
-    armored, payload = crashed.head().gpg_signature
+    head = crashed.head()
+    assert head is not None
+    armored, payload = head.gpg_signature
 
     assert sshsig.verify(armored, payload).raw == node_signer().pair.public.raw
     assert commit_count(crashed) >= KILL_AFTER_COMMITS
@@ -263,11 +268,11 @@ def impatient(repository: GitStore) -> GitStore:
 
 
 def test_commit_after_a_killed_writer_succeeds_at_once(crashed: GitStore) -> None:
-    before = crashed.head().id
+    before = crashed.head_id()
 
     commit = impatient(crashed).commit(put({"after.txt": b"still works"}), "After the crash", node_signer())
 
-    assert crashed.repo[commit].parents[0].id == before
+    assert commit_at(crashed.repo, commit).parents[0].id == before
     assert crashed.read("after.txt") == b"still works"
 
 
@@ -295,7 +300,7 @@ def slow_writer(repo: GitStore) -> Iterator[SlowWriter]:
 @pytest.fixture
 def killed_while_moving(repo: GitStore, slow_writer: SlowWriter) -> GitStore:
     """Return the store after a writer was killed with SIGKILL while it held the branch lock."""
-    os.kill(slow_writer.process.pid, signal.SIGKILL)
+    slow_writer.process.kill()  # SIGKILL
     slow_writer.process.join()
     return GitStore(repo.path)
 
@@ -316,7 +321,7 @@ def test_a_live_writers_branch_lock_is_respected(repo: GitStore, slow_writer: Sl
     mine.join(60)
 
     assert slow_writer.process.exitcode == 0
-    assert landed == [str(repo.head().id)]
+    assert landed == [str(repo.head_id())]
     assert set(repo.snapshot().walk()) == {"README.md", "slow.txt", "mine.txt"}
 
 
@@ -326,11 +331,11 @@ def test_a_writer_killed_while_moving_the_branch_leaves_its_lock(killed_while_mo
 
 
 def test_the_lock_of_a_writer_killed_while_moving_the_branch_is_cleared_at_once(killed_while_moving: GitStore, git: GitRun) -> None:
-    before = killed_while_moving.head().id
+    before = killed_while_moving.head_id()
 
     commit = impatient(killed_while_moving).commit(put({"after.txt": b"x"}), "After the crash", node_signer())
 
-    assert killed_while_moving.repo[commit].parents[0].id == before
+    assert commit_at(killed_while_moving.repo, commit).parents[0].id == before
     assert set(killed_while_moving.snapshot().walk()) == {"README.md", "after.txt"}  # the killed move was never acknowledged
     assert not (killed_while_moving.path / (store.BRANCH + ".lock")).exists()
     git("--git-dir", str(killed_while_moving.path), "fsck", "--strict")
@@ -338,14 +343,14 @@ def test_the_lock_of_a_writer_killed_while_moving_the_branch_is_cleared_at_once(
 
 @pytest.mark.parametrize("content", [b"", b"0123", b"0" * 40 + b"\n"], ids=["empty", "half-written", "complete"])
 def test_a_leftover_branch_lock_is_cleared_at_once(repo: GitStore, content: bytes) -> None:
-    before = repo.head().id
+    before = repo.head_id()
     lock = repo.path / "refs" / "heads" / "main.lock"
     lock.write_bytes(content)
 
     commit = impatient(repo).commit(put({"after.txt": b"x"}), "After a leftover lock", node_signer())
 
-    assert str(repo.head().id) == commit
-    assert repo.repo[commit].parents[0].id == before
+    assert str(repo.head_id()) == commit
+    assert commit_at(repo.repo, commit).parents[0].id == before
     assert not lock.exists()
 
 

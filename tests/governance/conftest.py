@@ -42,7 +42,7 @@ def close(node: Node) -> Callable[[str, str], dict[str, Any]]:
     def finish(proposal_id: str, closer: str = "carol") -> dict[str, Any]:
         governance = node.registry.area("governance").service
         node.write(P.OUTCOME_TYPE, governance.outcome_fields(node.view(), proposal_id), closer)
-        return dict(node.view().body(P.outcome_path(proposal_id)))
+        return dict(node.view().body(P.outcome_path(proposal_id)) or {})
 
     return finish
 
@@ -67,6 +67,6 @@ def decide_spend(node: Node, clock: Any, propose: Callable[..., str], vote: Call
             vote(pid, voter, "yes" if passes else "no")
         clock.advance(1)
         close(pid)
-        return {"proposal": pid, "sha256": hashlib.sha256(node.view().read(P.proposal_path(pid))).hexdigest()}
+        return {"proposal": pid, "sha256": hashlib.sha256(node.view().read(P.proposal_path(pid)) or b"").hexdigest()}
 
     return decide

@@ -5,12 +5,12 @@ import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from api.node import open_node
-from coop import audit, statements
+from coop import audit, canonical, statements
 from coop.errors import BadInput, BadSignature, Conflict, CoopError, Forbidden, Invalid
 from coop.keys import KeyPair
 from coop.members import MEMBER_TYPE, member_fields, record_sha
@@ -19,11 +19,12 @@ from coop.statements import KeyRecord
 from governance import proposals as P
 from ledger import entries as E
 
-Clock = Callable[..., Any]  # the `clock` fixture of tests/conftest.py
+if TYPE_CHECKING:
+    from tests.conftest import Clock
 
 
 def head(node: Node) -> str:
-    return str(node.store.head().id)
+    return str(node.store.head_id())
 
 
 def refused(node: Node, action: Callable[[], Any], error: type[CoopError], match: str | None = None) -> None:
@@ -39,6 +40,7 @@ def refused(node: Node, action: Callable[[], Any], error: type[CoopError], match
 def test_open_proposal_fixes_its_eligible_voters_and_rules(node: Node, propose: Callable[..., str]) -> None:
     pid = propose()
     body = node.view().body(P.proposal_path(pid))
+    assert body is not None
     assert body["eligible"] == ["alice", "bob", "carol"]
     assert body["rules"] == {"quorum_bp": 5000, "majority_bp": 5000, "supermajority_bp": 6667}
 
@@ -47,14 +49,14 @@ def test_proposal_text_is_stored_as_markdown_bound_by_its_hash(node: Node, propo
     pid = propose(text="# Title\n\nBody text.\n")
     view = node.view()
     text = view.read(f"{P.proposal_dir(pid)}/proposal.md")
-    assert hashlib.sha256(text).hexdigest() == view.body(P.proposal_path(pid))["body_sha256"]
+    assert text is not None and hashlib.sha256(text).hexdigest() == (view.body(P.proposal_path(pid)) or {})["body_sha256"]
 
 
 def test_draft_can_be_amended_by_its_author(node: Node, propose: Callable[..., str]) -> None:
     pid = propose(closes_in=None)
     amended = P.proposal_fields(pid, "Better title", "# Better\n\nClearer.\n", "majority", {"kind": "general"}, node.view(), None)
     node.write(P.PROPOSAL_TYPE, amended, "alice")
-    assert node.view().body(P.proposal_path(pid))["title"] == "Better title"
+    assert (node.view().body(P.proposal_path(pid)) or {})["title"] == "Better title"
 
 
 def test_open_proposal_text_is_frozen(node: Node, propose: Callable[..., str]) -> None:
@@ -139,7 +141,7 @@ def test_vote_replayed_onto_another_proposal_is_refused(node: Node, propose: Cal
     node.submit_one(raw)
     envelope = statements.parse(raw)
     body = dict(envelope[0], proposal=second)
-    forged = statements.canonical.encode({"body": body, "sigs": envelope[1]})
+    forged = canonical.encode({"body": body, "sigs": envelope[1]})
     refused(node, lambda: node.submit_one(forged), BadSignature)
 
 
@@ -155,7 +157,7 @@ def test_vote_signed_by_a_revoked_key_is_refused(node: Node, propose: Callable[.
     pid = propose()
     old, new = node.keys.unlock("bob"), KeyPair.generate("bob")
     view = node.view()
-    record = view.member("bob")
+    record = view.require_member("bob")
     last = view.last_seq("bob")
     keys = [KeyRecord(old.public, revoked_after=last + 1), KeyRecord(new.public)]
     node.write(MEMBER_TYPE, member_fields("bob", record["roles"], record["skills"], keys, previous=record_sha(view, "bob")), "bob")
@@ -205,7 +207,7 @@ def test_tampered_outcome_file_is_found_by_coop_verify(clock: Clock, node: Node,
     outcome = close(pid)
     forged = dict(outcome, tally=dict(outcome["tally"], outcome="passed"))
     path = P.outcome_path(pid)
-    node.store.commit(lambda s: {path: statements.canonical.encode({"body": forged, "sigs": []})}, "tamper", node.commit_signer())
+    node.store.commit(lambda s: {path: canonical.encode({"body": forged, "sigs": []})}, "tamper", node.commit_signer())
     report = audit.verify_repository(node.store, node.registry)
     assert any(pid in str(p) for p in report.problems)
 
@@ -270,7 +272,7 @@ def test_charter_effect_changes_the_rule_in_force(clock: Clock, node: Node, prop
     close(pid)
     assert node.view().charter()["rules"]["quorum_bp"] == 7500
     later = propose()
-    assert node.view().body(P.proposal_path(later))["rules"]["quorum_bp"] == 7500
+    assert (node.view().body(P.proposal_path(later)) or {})["rules"]["quorum_bp"] == 7500
 
 
 def test_spend_effect_authorises_a_ledger_expense_up_to_its_amount(node: Node, decide_spend: Callable[..., dict[str, str]]) -> None:

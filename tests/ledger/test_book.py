@@ -62,10 +62,10 @@ def split(node: Node, index: int, raw: bytes, revenue: dict[str, Any], team: dic
 def test_second_split_of_a_revenue_is_refused(node: Node) -> None:
     index, raw, revenue = record_revenue(node)
     node.write(E.SPLIT, split(node, index, raw, revenue, {"alice": 5000, "bob": 5000}), "bob")
-    head = node.view().snapshot.id
+    head = node.store.snapshot().id
     with pytest.raises(Conflict, match="already used"):
         node.write(E.SPLIT, split(node, index, raw, revenue, {"carol": 10_000}), "bob")
-    assert node.view().snapshot.id == head and log.size(node.view()) == 2
+    assert node.store.snapshot().id == head and log.size(node.view()) == 2
 
 
 def test_two_splits_of_a_revenue_in_one_commit_are_refused_together(node: Node) -> None:
@@ -76,16 +76,16 @@ def test_two_splits_of_a_revenue_in_one_commit_are_refused_together(node: Node) 
              for n, team in enumerate(teams, start=1)]
     with pytest.raises(Conflict, match="already used"):
         node.submit(batch)
-    assert node.view().snapshot.id == view.snapshot.id and log.size(node.view()) == 1
+    assert view.snapshot is not None and node.store.snapshot().id == view.snapshot.id and log.size(node.view()) == 1
 
 
 def test_unbalanced_postings_are_refused(node: Node) -> None:
     fields = revenue_fields()
     fields["postings"][0]["amount"] += 1
-    head = node.view().snapshot.id
+    head = node.store.snapshot().id
     with pytest.raises(Invalid, match="differ|sum"):
         node.write(E.REVENUE, fields)
-    assert node.view().snapshot.id == head and log.size(node.view()) == 0
+    assert node.store.snapshot().id == head and log.size(node.view()) == 0
 
 
 def _float_amount_signed(node: Node) -> bytes:
@@ -98,10 +98,10 @@ def _float_amount_on_the_wire(node: Node) -> bytes:
 
 @pytest.mark.parametrize("make", [_float_amount_signed, _float_amount_on_the_wire], ids=["when-signing", "on-the-wire"])
 def test_float_amount_is_refused(node: Node, make: Callable[[Node], bytes]) -> None:
-    head = node.view().snapshot.id
+    head = node.store.snapshot().id
     with pytest.raises(BadInput, match="float"):
         node.submit([make(node)])
-    assert node.view().snapshot.id == head and log.size(node.view()) == 0
+    assert node.store.snapshot().id == head and log.size(node.view()) == 0
 
 
 def test_split_whose_postings_differ_from_the_policy_is_refused(node: Node) -> None:
@@ -118,18 +118,18 @@ def test_split_whose_postings_differ_from_the_policy_is_refused(node: Node) -> N
 def test_replayed_entry_is_answered_as_already_stored(node: Node) -> None:
     raw = node.sign(E.REVENUE, revenue_fields())
     first = node.submit_one(raw)
-    head, size = node.view().snapshot.id, log.size(node.view())
+    head, size = node.store.snapshot().id, log.size(node.view())
     again = node.submit_one(raw)
     assert first.created and not again.created and again.path == first.path
-    assert (node.view().snapshot.id, log.size(node.view())) == (head, size) == (first.commit, 1)
+    assert (node.store.snapshot().id, log.size(node.view())) == (head, size) == (first.commit, 1)
 
 
 def test_same_id_signed_again_is_refused(node: Node) -> None:
     node.write(E.REVENUE, revenue_fields("rev-1", 150_000))
-    head = node.view().snapshot.id
+    head = node.store.snapshot().id
     with pytest.raises(Conflict, match="already used"):
         node.write(E.REVENUE, revenue_fields("rev-1", 990_000), "carol")
-    assert node.view().snapshot.id == head and log.size(node.view()) == 1
+    assert node.store.snapshot().id == head and log.size(node.view()) == 1
 
 
 def test_entry_signed_by_a_revoked_key_is_refused(node: Node) -> None:
@@ -196,9 +196,11 @@ def test_verify_ledger_passes_on_good_books(books: Node) -> None:
 
 def log_files(view: View) -> dict[str, list[str]]:
     """Return the files the log keeps, by kind: hash tiles, entry bundles, the checkpoint and the entry files."""
-    tiles = list(view.snapshot.walk(log.TILE_DIR.rstrip("/")))
+    snapshot = view.snapshot
+    assert snapshot is not None
+    tiles = list(snapshot.walk(log.TILE_DIR.rstrip("/")))
     return {"hash tile": [p for p in tiles if not p.startswith(BUNDLES)], "entry bundle": [p for p in tiles if p.startswith(BUNDLES)],
-            "checkpoint": [log.CHECKPOINT], "entry file": list(view.snapshot.walk(book.ENTRY_DIR.rstrip("/")))}
+            "checkpoint": [log.CHECKPOINT], "entry file": list(snapshot.walk(book.ENTRY_DIR.rstrip("/")))}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -208,6 +210,7 @@ def test_any_changed_byte_in_the_log_files_is_caught(books: Node, data: st.DataO
     files = log_files(before)
     path = data.draw(st.sampled_from(files[data.draw(st.sampled_from(sorted(files)), label="kind")]), label="file")
     original = before.read(path)
+    assert original is not None
     position = data.draw(st.integers(0, len(original) - 1), label="byte")
     flip = data.draw(st.integers(1, 255), label="xor")
     tampered = original[:position] + bytes([original[position] ^ flip]) + original[position + 1:]

@@ -72,8 +72,10 @@ def beancount_balances(path: Path) -> Balances:
     for directive in directives:
         if isinstance(directive, data.Transaction):
             for posting in directive.postings:
-                key = (posting.account, posting.units.currency)
-                totals[key] = totals.get(key, 0) + from_decimal(str(posting.units.number), posting.units.currency)
+                units = posting.units
+                assert units is not None and units.currency is not None
+                key = (posting.account, units.currency)
+                totals[key] = totals.get(key, 0) + from_decimal(str(units.number), units.currency)
     return {key: amount for key, amount in totals.items() if amount}
 
 

@@ -201,7 +201,8 @@ CONSISTENCY_MUTATIONS: dict[str, Callable[[int, int, list[Hash]], tuple[int, int
 def test_mutated_consistency_proof_is_refused(mutation: str) -> None:
     for m, n in PAIRS:
         if m:
-            assert not verify_consistency(*CONSISTENCY_MUTATIONS[mutation](m, n, consistency_proof(m, n, GET_HASH))), (m, n)
+            mutated = CONSISTENCY_MUTATIONS[mutation](m, n, consistency_proof(m, n, GET_HASH))
+            assert mutated is not None and not verify_consistency(*mutated), (m, n)
 
 
 def test_consistency_proof_with_flipped_bit_is_refused() -> None:

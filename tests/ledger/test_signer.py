@@ -18,7 +18,9 @@ def revenue(entry_id: str) -> dict[str, object]:
 def test_signer_remembers_the_checkpoint_it_just_published(node: Node) -> None:
     node.write(E.REVENUE, revenue("rev-1"))
     view = node.view()
-    published = Checkpoint.from_text(log.stored_checkpoint(view).text)
+    stored = log.stored_checkpoint(view)
+    assert stored is not None
+    published = Checkpoint.from_text(stored.text)
     assert keeper.signer(node, view).last() == (published.size, published.root)
 
 
@@ -26,6 +28,7 @@ def test_append_after_a_one_commit_rollback_is_refused(node: Node) -> None:
     node.write(E.REVENUE, revenue("rev-1"))
     node.write(E.REVENUE, revenue("rev-2"))
     head = node.store.head()
+    assert head is not None
     node.store.repo.references["refs/heads/main"].set_target(head.parents[0].id)  # the operator rolls the branch back
     with pytest.raises(Forbidden, match="roll the log back"):
         node.write(E.REVENUE, revenue("rev-3"))

@@ -12,7 +12,7 @@ from coop.errors import BadInput, Invalid
 from ledger.money import MAX_AMOUNT
 from ledger.splits import SplitPolicy, allocate, compute_split
 
-POLICY = SplitPolicy(treasury_bp=1000, referral_bp=500, referral_months=12, liaison_bp=200, funds={"learning": 300})
+POLICY = SplitPolicy(treasury_bp=1000, referral_bp=500, referral_months=12, liaison_bp=200, funds={"learning": 300})  # type: ignore[arg-type]  # funds may be given as a mapping
 TEAM = {"alice": 6000, "bob": 4000}
 
 
@@ -65,7 +65,7 @@ def test_malformed_policy_is_refused(fields: dict[str, object]) -> None:
 
 def test_policy_whose_fixed_shares_exceed_the_whole_is_refused() -> None:
     with pytest.raises(Invalid):
-        SplitPolicy(treasury_bp=6000, referral_bp=2000, liaison_bp=1000, funds={"learning": 1001})
+        SplitPolicy(treasury_bp=6000, referral_bp=2000, liaison_bp=1000, funds={"learning": 1001})  # type: ignore[arg-type]  # funds may be given as a mapping
 
 
 def test_policy_may_take_the_whole_amount() -> None:
@@ -83,9 +83,9 @@ def test_policy_record_with_unknown_field_is_refused() -> None:
 
 
 def test_policy_keeps_funds_as_sorted_pairs_whatever_the_order_given() -> None:
-    policy = SplitPolicy(funds={"tools": 100, "learning": 300})
+    policy = SplitPolicy(funds={"tools": 100, "learning": 300})  # type: ignore[arg-type]  # funds may be given as a mapping
     assert policy.funds == (("learning", 300), ("tools", 100))
-    assert policy == SplitPolicy(funds={"learning": 300, "tools": 100})
+    assert policy == SplitPolicy(funds={"learning": 300, "tools": 100})  # type: ignore[arg-type]  # funds may be given as a mapping
     assert pickle.loads(pickle.dumps(policy)) == policy
     assert replace(policy, treasury_bp=100).funds == policy.funds
 
@@ -157,7 +157,7 @@ def test_split_always_sums_to_the_amount_with_no_negative_part(
 ) -> None:
     handles, weights = team
     shares = allocate(10_000, dict(zip(handles, weights, strict=False)))
-    policy = SplitPolicy(treasury_bp=fixed[0], referral_bp=fixed[1], liaison_bp=fixed[2], funds={"learning": fixed[3]})
+    policy = SplitPolicy(treasury_bp=fixed[0], referral_bp=fixed[1], liaison_bp=fixed[2], funds={"learning": fixed[3]})  # type: ignore[arg-type]  # funds may be given as a mapping
     postings = compute_split(policy, amount, "EUR", shares, referrer, active, liaison)
     assert sum(part for _, part in postings) == amount
     assert all(part > 0 for _, part in postings)

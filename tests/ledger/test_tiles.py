@@ -24,6 +24,7 @@ from ledger.tiles import (
 SIZES = [1, 2, 255, 256, 257, 300, 4095, 65535, 65536, 65537, 70000]
 LEAVES = [hashlib.sha256(b"\x00%d" % i).digest() for i in range(SIZES[-1])]
 IN_MEMORY = memory_hashes(LEAVES)
+NO_TILES: dict[str, bytes] = {}  # a tree with no tiles yet: reading any is a KeyError
 
 
 def grow(store: dict[str, bytes], sizes: list[int], leaves: list[Hash]) -> dict[str, bytes]:
@@ -100,7 +101,7 @@ def test_full_tile_holds_its_hashes_and_feeds_its_root_upwards() -> None:
 
 
 def test_partial_tile_is_never_hashed_into_a_higher_level() -> None:
-    files = tile_updates(0, LEAVES[:300], {}.__getitem__)
+    files = tile_updates(0, LEAVES[:300], NO_TILES.__getitem__)
     assert set(files) == {tile_path(0, 0), tile_path(0, 1, 44), tile_path(1, 0, 1)}
     assert files[tile_path(1, 0, 1)] == root(LEAVES[:256])
 
@@ -119,11 +120,11 @@ def test_update_reads_only_the_partial_tile_of_each_level_it_extends() -> None:
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.integers(0, 700), min_size=1, max_size=6))
 def test_tiles_grown_in_steps_equal_tiles_built_at_once(steps: list[int]) -> None:
-    sizes = []
+    sizes: list[int] = []
     for step in steps:
         sizes.append((sizes[-1] if sizes else 0) + step)
     stepwise = grow({}, sizes, LEAVES)
-    at_once = tile_updates(0, LEAVES[:sizes[-1]], {}.__getitem__)
+    at_once = tile_updates(0, LEAVES[:sizes[-1]], NO_TILES.__getitem__)
     assert {path: stepwise[path] for path in at_once} == at_once
 
 
@@ -186,4 +187,4 @@ def test_hash_outside_the_tree_is_a_programming_error() -> None:
 
 def test_leaf_hashes_of_the_wrong_length_are_refused() -> None:
     with pytest.raises(BadInput):
-        tile_updates(0, [leaf_hash(b"x")[:31]], {}.__getitem__)
+        tile_updates(0, [leaf_hash(b"x")[:31]], NO_TILES.__getitem__)

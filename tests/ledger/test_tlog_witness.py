@@ -53,7 +53,7 @@ def test_valid_request_is_cosigned_and_remembered(state: WitnessState) -> None:
 
     note = Note.from_bytes(checkpoint(13)).with_signatures(Signature.from_line(answer.decode().rstrip("\n")))
     assert [v.name for v, _ in note.verify([LOG.verifier, WITNESS.verifier])] == [ORIGIN, WITNESS.name]
-    assert state.read().size == 13
+    assert (cosigned := state.read()) is not None and cosigned.size == 13
 
 
 def test_same_checkpoint_again_is_cosigned_again(state: WitnessState) -> None:
@@ -81,7 +81,7 @@ def test_wrong_old_size_answers_the_remembered_size(state: WitnessState) -> None
 def test_bad_request_is_refused_and_changes_nothing(state: WitnessState, body, error: type[CoopError]) -> None:
     with pytest.raises(error):
         submit(state, body())
-    assert state.read().size == 8
+    assert (cosigned := state.read()) is not None and cosigned.size == 8
 
 
 def test_size_zero_checkpoint_with_another_root_is_refused(tmp_path: Path) -> None:
@@ -122,7 +122,7 @@ def test_concurrent_requests_in_threads_never_roll_the_witness_back(state: Witne
 
     winner = int(next(r for r in results if r.startswith("ok")).split()[1])
     assert sorted(r.split()[0] for r in results) == ["409", "ok"]
-    assert state.read().size == winner
+    assert (cosigned := state.read()) is not None and cosigned.size == winner
 
 
 def _process(path: str, new: int, start: multiprocessing.synchronize.Event, out: multiprocessing.Queue) -> None:
@@ -149,4 +149,4 @@ def test_concurrent_requests_in_processes_never_roll_the_witness_back(state: Wit
     oks = [int(r.split()[1]) for r in results if r.startswith("ok")]
     assert len(oks) == 1, results
     assert all(r == f"409 {oks[0]}" for r in results if not r.startswith("ok"))
-    assert state.read().size == oks[0]
+    assert (cosigned := state.read()) is not None and cosigned.size == oks[0]

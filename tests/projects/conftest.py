@@ -23,7 +23,7 @@ PROJECT = "shop"
 MILESTONE = "m1"
 TEAM = {"bob": 6000, "carol": 4000}
 # 1,234.57 EUR: an amount whose split has remainders in every part.
-STONE = {"project": PROJECT, "milestone": MILESTONE, "title": "Product catalogue", "amount": 123457, "currency": "EUR"}
+STONE: dict[str, Any] = {"project": PROJECT, "milestone": MILESTONE, "title": "Product catalogue", "amount": 123457, "currency": "EUR"}
 REQUEST = {"id": PROJECT, "client": CLIENT, "title": "Online shop", "text": "# Online shop\n\nOrders for pick-up and a weekly menu.\n",
            "skills": ["python", "web"], "budget": {"amount": 300000, "currency": "EUR"}, "deadline": "2027-03-31"}
 # The steps of the story, in order; a project is cancelled from `staffed`.
@@ -96,7 +96,7 @@ class Shop:
 
 def head(node: Node) -> str:
     """Return the branch head's commit id."""
-    return str(node.store.head().id)
+    return str(node.store.head_id())
 
 
 @pytest.fixture
@@ -142,6 +142,6 @@ def decide(node: Node, clock: Clock) -> Decide:
         clock.advance(WINDOW)
         governance = node.registry.area("governance").service
         node.write(P.OUTCOME_TYPE, governance.outcome_fields(node.view(), proposal_id), "carol")
-        return node.view().body(P.outcome_path(proposal_id))
+        return node.view().body(P.outcome_path(proposal_id)) or {}
 
     return passed

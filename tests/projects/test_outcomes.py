@@ -40,7 +40,7 @@ def people() -> list[Person]:
 
 def earners() -> dict[str, int]:
     """Return the EUR cents each earner earned, per the COHORTS table."""
-    earned = {}
+    earned: dict[str, int] = {}
     for cohort, (learner_count, _, direct, amounts) in COHORTS.items():
         handles = [f"m-{cohort}-{n}" for n in range(direct)] + [f"l-{cohort}-{n}" for n in range(learner_count)]
         earned.update(zip(handles, amounts, strict=False))
@@ -178,7 +178,7 @@ def test_coop_report_outcomes_writes_a_png(demo_node: Node, tmp_path: Path) -> N
 
 
 def test_coop_report_outcomes_counts_the_demo_story(demo_node: Node) -> None:
-    month = demo_node.view().member("amina")["created"][:7]
+    month = demo_node.view().require_member("amina")["created"][:7]
 
     lines = report(demo_node).output.splitlines()
 

@@ -61,4 +61,4 @@ def test_referred_client_to_paid_milestone_splits_to_the_cent_and_verifies(node:
     assert work.state(node.view(), "shop") == "paid"
     report = audit.verify_repository(node.store, node.registry)
     assert report.problems == []
-    assert report.commits == len(list(node.store.repo.walk(node.store.head().id)))
+    assert report.commits == len(list(node.store.repo.walk(node.store.head_id())))
