@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -175,7 +176,7 @@ class Room:
         return [e["content"]["body"] for e in reversed(page["chunk"])
                 if e["type"] == "m.room.message" and e["content"].get("msgtype") == "m.notice"]
 
-    def bridge(self, node: Node, **options: object) -> Bridge:
+    def bridge(self, node: Node, **options: Any) -> Bridge:
         """Return a started bridge for this room (a new one each call: a restart)."""
         matrix = Matrix(self.homeserver.url, self.bot_token, **options)
         self.clients.append(matrix)
