@@ -57,7 +57,7 @@ def main() -> None:
         nodes = {cost: fresh_node(Path(tmp), cost) for cost in COSTS}
         runs = {(cost, what): write for cost, node in nodes.items() for what, write in writers(node).items()}
         rounds: dict[tuple[str, str], list[float]] = {key: [] for key in runs}
-        for key, write in runs.items():
+        for write in runs.values():
             write(0)  # the first write unlocks the keys it needs: that derivation is the open's, not the write's
         for r in range(ROUNDS):
             for key, write in runs.items():

@@ -18,9 +18,9 @@ import pygit2
 from playhouse.db_url import connect
 
 from coop import authors, canonical, statements
-from coop.view import DECIDED_ROLES
 from coop.errors import IntegrityError, StoreError
 from coop.store import GitStore, blob_at, changed_files
+from coop.view import DECIDED_ROLES
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": "normal", "busy_timeout": 10_000, "foreign_keys": 1}
 
@@ -115,7 +115,12 @@ class CoreIndexer:
 def upsert(model: type[peewee.Model], **values: Any) -> None:
     """Write a row, overwriting the one with the same primary key: SQLite's REPLACE, said in a form PostgreSQL also takes."""
     key = model._meta.primary_key
-    keys = set(key.field_names) if isinstance(key, peewee.CompositeKey) else {key.name}
+    if isinstance(key, peewee.CompositeKey):
+        keys = set(key.field_names)
+    elif isinstance(key, peewee.Field):
+        keys = {key.name}
+    else:
+        raise TypeError(f"{model.__name__} has no primary key to write rows by")
     target = [model._meta.fields[name] for name in sorted(keys)]
     # Compared by name: a peewee field's == builds an SQL expression, so `field in list` is always true.
     rest = [field for name, field in model._meta.fields.items() if name in values and name not in keys]

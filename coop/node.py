@@ -7,20 +7,20 @@ signed commit or none do.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from coop import charter, config, statements
 from coop.authors import claim_keys, member_path, node_path
-from coop.replay import trailer
 from coop.errors import BadInput, Forbidden, IntegrityError, NotFound
+from coop.ids import check_id, normalise_handle
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
 from coop.kinds import Area, Registry
 from coop.members import ALLOWED_SIGNERS, MEMBER_TYPE, NODE_TYPE, allowed_signers, check_roles, check_skills, member_fields
-from coop.ids import check_id, normalise_handle
+from coop.replay import trailer
 from coop.statements import KeyRecord
 from coop.store import BRANCH, CommitSigner, GitStore, Snapshot
 from coop.view import CHARTER_PATH, View

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-
-import pygit2
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import pygit2
 
 from coop import authors, bulk, canonical, statements
 from coop.charter import rules

@@ -116,10 +116,10 @@ class ProjectsIndexer:
             upsert(ClientRow, client_id=body["id"], name=body["name"], referrer=referrer, liaison=body["liaison"],
                               registered=body["registered"])
         elif kind == PROJECT_TYPE:
-            previous = ProjectRow.get_or_none(ProjectRow.project_id == body["id"])
+            known = ProjectRow.get_or_none(ProjectRow.project_id == body["id"])
             upsert(ProjectRow, project_id=body["id"], client=body["client"], title=body["title"], skills=",".join(body["skills"]),
                                budget=body["budget"]["amount"], currency=body["budget"]["currency"], deadline=body["deadline"],
-                               author=body["author"], state=previous.state if previous else "requested")
+                               author=body["author"], state=known.state if known else "requested")
         elif kind == APPLICATION_TYPE:
             upsert(ApplicationRow, project_id=body["project"], handle=body["author"], note=body["note"])
         elif kind == TEAM_TYPE:

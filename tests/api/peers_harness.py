@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.node import open_node
 from api_harness import COOP, PASSPHRASE, SERVER_ENV, Server, make_node
+
+from api.node import open_node
 from coop import statements
 from coop.node import Node
 from coop.store import Snapshot

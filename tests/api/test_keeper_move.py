@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from peers_harness import Peer, decide, network, ok, opened, revenue
 
 from coop.errors import BadSignature, Forbidden, NotFound
 from ledger import keeper, keepers, log
 from ledger.note import Checkpoint, Note, Signer, sign_note, verify_checkpoint
-from peers_harness import Peer, decide, network, ok, opened, revenue
 
 PROPOSAL = "p-keeper"
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 import requests
+from api_harness import ORIGIN, Coop
 
 from api.client import Client
-from api_harness import ORIGIN, Coop
 from coop.errors import ApiError
 
 

@@ -33,11 +33,11 @@ ADD: dict[str, Callable[[Node, str], object]] = {
 @pytest.mark.parametrize("first, second", [(a, b) for a in ADD for b in ADD if a != b], ids=lambda kind: kind)
 def test_a_new_author_may_not_take_the_name_of_an_author_of_another_kind(node: Node, first: str, second: str) -> None:
     ADD[first](node, "shared-name")
-    head = node.store.head().id
+    head = node.store.head_id()
 
     with pytest.raises(Conflict, match="'shared-name'"):
         ADD[second](node, "shared-name")
-    assert node.store.head().id == head
+    assert node.store.head_id() == head
 
 
 @pytest.mark.parametrize("kind", sorted(ADD))

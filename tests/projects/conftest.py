@@ -31,7 +31,7 @@ STEPS = ("requested", "staffed", "in_progress", "milestone_delivered", "mileston
 
 WINDOW = 1  # seconds a proposal is open: the test charter's minimum
 
-Clock = Callable[..., Any]  # the `clock` fixture of tests/conftest.py: call it for the time, advance(seconds) to move it
+Clock = Any  # the `clock` fixture of tests/conftest.py: call it for the time, advance(seconds) to move it
 Refused = Callable[..., None]  # (action, error, match): the action must fail and leave the branch head where it was
 Decide = Callable[[Mapping[str, Any]], Mapping[str, Any]]  # effect -> outcome of a passed proposal
 
