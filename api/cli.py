@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -229,7 +230,7 @@ def serve(ctx: Context, listen: str | None) -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stop the webhook worker cleanly
     click.echo(f"Coop is serving {node.view().charter()['name']!r} at http://{address}/\n"
                f"  pages: http://{address}/ (members), /proposals, /projects, /books; the API is at /api/v1/\n"
-               f"  next, in another terminal: coop --home {node.home} member list", err=True)
+               f"  next, in another terminal: {coop_command()} --home {node.home} member list", err=True)
     try:
         server.run()
     finally:
@@ -307,3 +308,10 @@ def describe_os_error(error: OSError) -> str:
     """Say in one line what the operating system refused, and on which file."""
     what = error.strerror or str(error)
     return f"{what}: {error.filename}" if error.filename else what
+
+
+def coop_command() -> str:
+    """Return how the person who started this command runs `coop`: the bare name when it is on their PATH."""
+    invoked = sys.argv[0]
+    on_path = shutil.which("coop")
+    return "coop" if on_path and os.path.realpath(on_path) == os.path.realpath(invoked) else invoked
