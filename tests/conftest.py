@@ -1,6 +1,8 @@
-"""Shared fixtures: a fresh node in a temporary directory, with real git and real keys."""
+"""Shared fixtures: a fresh node in a temporary directory, with real git and real keys, and the git command line as a user has it."""
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,12 +11,14 @@ import pytest
 
 from api.node import create_node
 from coop import replay, statements
+from coop.keys import KeyStore
 from coop.node import Node
 from coop.store import Snapshot
 from coop.view import View
 
 PASSPHRASE = "test passphrase"
 ORIGIN = "coop.example/test"
+GitRun = Callable[..., subprocess.CompletedProcess]
 # The test charter lets a vote last a second, so tests of windows need not wait (a real co-op's minimum is 48 hours).
 CHARTER_RULES = {"min_window_seconds": {"default": 1}}
 
@@ -34,15 +38,82 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "node"
 
 
+CreateAt = Callable[..., Node]
+
+
 @pytest.fixture
-def node(home: Path) -> Iterator[Node]:
+def create_at() -> CreateAt:
+    """Return how `node` founds a node at a home (the rest as coop.node.create takes it): with every area.
+
+    tests/coop/conftest.py overrides it with the kernel's area alone.
+    """
+    return lambda home, *founding, **options: create_node({"home": str(home)}, *founding, **options)
+
+
+@pytest.fixture
+def node(home: Path, create_at: CreateAt) -> Iterator[Node]:
     """Return a fresh node: founder alice, members bob (mentor) and carol, learner dan."""
-    created = create_node({"home": str(home)}, "Test Co-op", ORIGIN, "alice", rules=CHARTER_RULES)
+    created = create_at(home, "Test Co-op", ORIGIN, "alice", rules=CHARTER_RULES)
     created.add_member("bob", ["member", "mentor"], ["python", "web"])
     created.add_member("carol", ["member"], ["design"])
     created.add_member("dan", ["learner"], ["html"], author="bob")
     yield created
     created.index.db.close()
+
+
+@pytest.fixture
+def git(tmp_path: Path) -> GitRun:
+    """Return a runner for the git CLI with no user or system configuration of its own."""
+    empty_config = tmp_path / "empty.gitconfig"
+    empty_config.touch()
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": str(empty_config),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Mallory",
+        "GIT_AUTHOR_EMAIL": "mallory@example.org",
+        "GIT_COMMITTER_NAME": "Mallory",
+        "GIT_COMMITTER_EMAIL": "mallory@example.org",
+        "GIT_TERMINAL_PROMPT": "0",
+    }
+
+    def run(*args: str, cwd: Path | None = None, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:
+        result = subprocess.run(["git", *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+        return result
+
+    return run
+
+
+@pytest.fixture
+def commit_outside_platform(git: GitRun, tmp_path: Path) -> Callable[[Path], str]:
+    """Return a function that pushes an unsigned commit into a bare repository with plain git."""
+
+    def add(repository: Path) -> str:
+        work = tmp_path / "outside-clone"
+        git("clone", "-q", str(repository), str(work))
+        (work / "notes.txt").write_text("added behind the platform's back\n")
+        git("add", "notes.txt", cwd=work)
+        git("-c", "commit.gpgsign=false", "commit", "-q", "-m", "Sneak in a file", cwd=work)
+        git("push", "-q", "origin", "main", cwd=work)
+        return git("rev-parse", "HEAD", cwd=work).stdout.strip()
+
+    return add
+
+
+@pytest.fixture
+def derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count every key derivation (argon2id) from now on, in any key store."""
+    made: list[str] = []
+    derive = KeyStore._derive
+
+    def counted(self: KeyStore, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+        made.append(str(self.directory))
+        return derive(self, salt, opslimit, memlimit)
+
+    monkeypatch.setattr(KeyStore, "_derive", counted)
+    return made
 
 
 class Clock:

@@ -1,60 +1,41 @@
-"""Kernel fixtures: the git command line as a user has it, and statements signed by hand."""
+"""Kernel fixtures: a node made by the kernel alone, and statements signed by hand.
+
+A module whose tests need every area (the ledger's log in a merge, say) says why and marks
+itself `pytest.mark.every_area`; tests/test_layers.py lists it among the kernel tests that
+import the areas above.
+"""
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from coop import statements
+from coop import apps, config, statements
+from coop.area import CORE
 from coop.keys import KeyPair
-from coop.node import Node
+from coop.node import Node, create
 
-GitRun = Callable[..., subprocess.CompletedProcess]
+# The kernel's area as a node serves it: an app may sign only within its scopes (coop/apps.py).
+KERNEL = (apps.scoped(CORE),)
+CreateAt = Callable[..., Node]
 
 
-@pytest.fixture
-def git(tmp_path: Path) -> GitRun:
-    """Return a runner for the git CLI with no user or system configuration of its own."""
-    empty_config = tmp_path / "empty.gitconfig"
-    empty_config.touch()
-    env = {
-        **os.environ,
-        "GIT_CONFIG_GLOBAL": str(empty_config),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Mallory",
-        "GIT_AUTHOR_EMAIL": "mallory@example.org",
-        "GIT_COMMITTER_NAME": "Mallory",
-        "GIT_COMMITTER_EMAIL": "mallory@example.org",
-        "GIT_TERMINAL_PROMPT": "0",
-    }
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the mark of a kernel test module that needs a node with every area."""
+    config.addinivalue_line("markers", "every_area: the module's node has every area, not the kernel's alone (say why)")
 
-    def run(*args: str, cwd: Path | None = None, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run(["git", *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True)
-        if check and result.returncode != 0:
-            raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}): {result.stderr}")
-        return result
 
-    return run
+def create_kernel_node(home: Path, *founding: Any, **options: Any) -> Node:
+    """Found a node at home with the kernel's area alone (the rest as coop.node.create takes it)."""
+    return create(config.load({"home": str(home)}), KERNEL, *founding, **options)
 
 
 @pytest.fixture
-def commit_outside_platform(git: GitRun, tmp_path: Path) -> Callable[[Path], str]:
-    """Return a function that pushes an unsigned commit into a bare repository with plain git."""
-
-    def add(repository: Path) -> str:
-        work = tmp_path / "outside-clone"
-        git("clone", "-q", str(repository), str(work))
-        (work / "notes.txt").write_text("added behind the platform's back\n")
-        git("add", "notes.txt", cwd=work)
-        git("-c", "commit.gpgsign=false", "commit", "-q", "-m", "Sneak in a file", cwd=work)
-        git("push", "-q", "origin", "main", cwd=work)
-        return git("rev-parse", "HEAD", cwd=work).stdout.strip()
-
-    return add
+def create_at(create_at: CreateAt, request: pytest.FixtureRequest) -> CreateAt:
+    """Found the `node` fixture's node with the kernel's area alone, unless its module is marked every_area."""
+    return create_at if request.node.get_closest_marker("every_area") else create_kernel_node
 
 
 @pytest.fixture

@@ -98,6 +98,7 @@ def test_one_author_using_a_sequence_number_twice_keeps_the_kept_sides_statement
     assert f"{merge.LEFT_OUT}{member_path('bob')}" in commit_at(node.store.repo, merged).message
 
 
+@pytest.mark.every_area  # the ledger's log is what the sides append to
 def test_the_side_that_appended_to_the_ledger_is_kept(node: Node) -> None:
     one, two = diverge(node, lambda: revenue(node, "rev-1"),
                        lambda: [node.add_member(h, ["learner"], [], author="bob") for h in ("erin", "fay", "gus")])
@@ -108,6 +109,7 @@ def test_the_side_that_appended_to_the_ledger_is_kept(node: Node) -> None:
     assert {"erin", "fay", "gus"} <= set(view(node, merged).handles())
 
 
+@pytest.mark.every_area  # the ledger's log is what the sides append to
 def test_both_sides_appending_to_the_ledger_is_a_fork_not_a_merge(node: Node) -> None:
     def second_keeper() -> None:  # a copy of the log key elsewhere, without the signer's memory
         (node.home / STATE_FILE).unlink()
