@@ -1,4 +1,4 @@
-"""The packages' imports form layers: no module imports itself round a circle, and imports point down.
+"""The packages' imports form layers: no module imports itself round a circle, imports point down, and kernel tests stay in the kernel.
 
 The graph is read from the source with ast, so an import inside a function (made to dodge a
 circle at import time) counts as much as one at the top of a file.
@@ -19,6 +19,11 @@ FORBIDDEN = {
     "ledger": {"governance", "projects", "api", "flask"},
     "governance": {"projects", "api", "flask"},
     "projects": {"api", "flask"},
+}
+# Kernel tests build their node with the kernel alone (tests/coop/conftest.py); these modules need more, and say why.
+KERNEL_TESTS_BEYOND_THE_KERNEL = {
+    "test_merge": "two merge rules are about the ledger's log, which only a node with the ledger has (marked every_area)",
+    "test_postgres": "the index of every area's tables must read the same on PostgreSQL, in a node made by the wiring",
 }
 
 
@@ -81,6 +86,12 @@ def test_a_package_imports_only_the_layers_below_it(package: str) -> None:
     upward = sorted(f"{module} imports {target}" for module, targets in import_graph().items()
                     if module.split(".")[0] == package for target in targets if target.split(".")[0] in FORBIDDEN[package])
     assert upward == []
+
+
+def test_a_kernel_test_imports_no_area_above_the_kernel_unless_it_says_why() -> None:
+    beyond = {path.stem for path in (ROOT / "tests" / "coop").rglob("*.py")
+              if imported(ast.parse(path.read_text(encoding="utf-8")), set()) & FORBIDDEN["coop"]}
+    assert beyond == set(KERNEL_TESTS_BEYOND_THE_KERNEL)
 
 
 @pytest.mark.parametrize("graph, circle", [
