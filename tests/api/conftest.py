@@ -23,7 +23,7 @@ def coop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Coop]:
 
 
 @pytest.fixture
-def client(coop: Coop) -> Client:
+def sdk(coop: Coop) -> Client:
     """Return an SDK client of the module's server."""
     return coop.client()
 

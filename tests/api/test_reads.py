@@ -9,36 +9,36 @@ from api.client import Client
 from coop.errors import ApiError
 
 
-def test_index_names_the_coop_and_the_node_key(client: Client) -> None:
-    info = client.get("/api/v1")
+def test_index_names_the_coop_and_the_node_key(sdk: Client) -> None:
+    info = sdk.get("/api/v1")
 
     assert info["origin"] == ORIGIN and info["name"] == "Test Co-op"
     assert info["node"]["name"] == "node" and info["node"]["keys"][0]["kid"]
 
 
-def test_members_are_listed_by_handle_and_filtered_by_role(client: Client) -> None:
-    assert [m["handle"] for m in client.items("/api/v1/members")] == ["alice", "bob", "carol", "dan"]
-    assert [m["handle"] for m in client.items("/api/v1/members", role="mentor")] == ["bob"]
-    assert [m["handle"] for m in client.items("/api/v1/members", skill="html")] == ["dan"]
+def test_members_are_listed_by_handle_and_filtered_by_role(sdk: Client) -> None:
+    assert [m["handle"] for m in sdk.items("/api/v1/members")] == ["alice", "bob", "carol", "dan"]
+    assert [m["handle"] for m in sdk.items("/api/v1/members", role="mentor")] == ["bob"]
+    assert [m["handle"] for m in sdk.items("/api/v1/members", skill="html")] == ["dan"]
 
 
-def test_member_detail_carries_the_public_keys(coop: Coop, client: Client) -> None:
-    alice = client.get("/api/v1/members/alice")
+def test_member_detail_carries_the_public_keys(coop: Coop, sdk: Client) -> None:
+    alice = sdk.get("/api/v1/members/alice")
 
     assert alice["roles"] == ["founder", "member"]
     assert alice["keys"] == [{"kid": coop.keys["alice"].kid, "public": coop.keys["alice"].public.to_b64()}]
 
 
-def test_pages_follow_the_cursor_without_repeating_or_skipping(client: Client) -> None:
-    first = client.get("/api/v1/members", limit=3)
-    second = client.get("/api/v1/members", limit=3, cursor=first["next"])
+def test_pages_follow_the_cursor_without_repeating_or_skipping(sdk: Client) -> None:
+    first = sdk.get("/api/v1/members", limit=3)
+    second = sdk.get("/api/v1/members", limit=3, cursor=first["next"])
 
     assert [m["handle"] for m in first["items"]] == ["alice", "bob", "carol"]
     assert [m["handle"] for m in second["items"]] == ["dan"] and second["next"] is None
 
 
-def test_the_sdk_pages_through_a_list_with_the_cursors_it_is_given(client: Client) -> None:
-    assert [m["handle"] for m in client.items("/api/v1/members", limit=1)] == ["alice", "bob", "carol", "dan"]
+def test_the_sdk_pages_through_a_list_with_the_cursors_it_is_given(sdk: Client) -> None:
+    assert [m["handle"] for m in sdk.items("/api/v1/members", limit=1)] == ["alice", "bob", "carol", "dan"]
 
 
 def test_the_next_link_continues_the_list(coop: Coop) -> None:
@@ -56,21 +56,21 @@ def test_a_page_with_more_after_it_links_to_the_next(coop: Coop) -> None:
     assert "cursor=" in response.headers["Link"]
 
 
-def test_learners_list_learners_only(client: Client) -> None:
-    assert [m["handle"] for m in client.items("/api/v1/learners")] == ["dan"]
-    assert client.get("/api/v1/learners/dan")["handle"] == "dan"
+def test_learners_list_learners_only(sdk: Client) -> None:
+    assert [m["handle"] for m in sdk.items("/api/v1/learners")] == ["dan"]
+    assert sdk.get("/api/v1/learners/dan")["handle"] == "dan"
 
 
-def test_the_nodes_and_an_authors_next_sequence_number_are_public(coop: Coop, client: Client) -> None:
-    assert [n["name"] for n in client.items("/api/v1/nodes")] == ["node"]
-    seq = client.get("/api/v1/authors/dan/seq")
+def test_the_nodes_and_an_authors_next_sequence_number_are_public(coop: Coop, sdk: Client) -> None:
+    assert [n["name"] for n in sdk.items("/api/v1/nodes")] == ["node"]
+    seq = sdk.get("/api/v1/authors/dan/seq")
     assert seq == {"author": "dan", "seq": 0, "next": 1}
 
 
 @pytest.mark.parametrize("path", ["/api/v1/proposals", "/api/v1/apps", "/api/v1/clients", "/api/v1/requests", "/api/v1/projects",
                                   "/api/v1/milestones", "/api/v1/ledger/entries", "/api/v1/ledger/balances"])
-def test_every_list_answers_a_page(client: Client, path: str) -> None:
-    page = client.get(path)
+def test_every_list_answers_a_page(sdk: Client, path: str) -> None:
+    page = sdk.get(path)
 
     assert set(page) == {"items", "next"}
 
@@ -137,8 +137,8 @@ def test_a_wrong_method_is_a_json_405_that_says_what_is_allowed(coop: Coop) -> N
     assert "GET" in response.headers["Allow"]
 
 
-def test_the_sdk_raises_the_apis_error_code(client: Client) -> None:
+def test_the_sdk_raises_the_apis_error_code(sdk: Client) -> None:
     with pytest.raises(ApiError) as caught:
-        client.get("/api/v1/members/nobody")
+        sdk.get("/api/v1/members/nobody")
 
     assert caught.value.status == 404 and caught.value.code == "not_found"

@@ -75,9 +75,9 @@ def revenue_fields(entry_id: str) -> dict[str, Any]:
     return E.with_postings(E.REVENUE, {"id": entry_id, "client": "harbour-cafe", "amount": 5000, "currency": "EUR", "account": "bank"})
 
 
-def revenue(client: Client, pair: KeyPair, entry_id: str) -> None:
+def revenue(sdk: Client, pair: KeyPair, entry_id: str) -> None:
     """Record a revenue entry over HTTP."""
-    client.submit(pair, E.REVENUE, revenue_fields(entry_id), "/api/v1/ledger/entries")
+    sdk.submit(pair, E.REVENUE, revenue_fields(entry_id), "/api/v1/ledger/entries")
 
 
 def wait_until(check: Any, timeout: float = 15.0) -> Any:
@@ -91,29 +91,29 @@ def wait_until(check: Any, timeout: float = 15.0) -> Any:
     raise AssertionError("timed out waiting")
 
 
-def wait_for_log(client: Client, app: KeyPair, done: Any) -> list[dict[str, Any]]:
+def wait_for_log(sdk: Client, app: KeyPair, done: Any) -> list[dict[str, Any]]:
     """Poll the app's delivery log (signed by the app) until done(log) holds, and return the log."""
-    return wait_until(lambda: (lambda log: log if done(log) else None)(list(client.deliveries(app))))
+    return wait_until(lambda: (lambda log: log if done(log) else None)(list(sdk.deliveries(app))))
 
 
-def test_each_event_arrives_once_signed_in_the_order_of_the_log(coop: Coop, client: Client, receiver: Receiver) -> None:
+def test_each_event_arrives_once_signed_in_the_order_of_the_log(coop: Coop, sdk: Client, receiver: Receiver) -> None:
     alice, bob, board = coop.keys["alice"], coop.keys["bob"], new_key("board")
-    client.register_app(alice, "board", "Notice board", board, [], receiver.url, EVENTS)
-    client.open_proposal(alice, "p-paint", "Paint the office", "Blue.", "majority", closes_in=600)
-    client.vote(alice, "p-paint", "yes")
-    client.vote(bob, "p-paint", "no")
-    client.submit(bob, MEMBER_TYPE, member_fields("erin", ["learner"], ["web"], [KeyRecord(new_key("erin").public)]), "/api/v1/members")
+    sdk.register_app(alice, "board", "Notice board", board, [], receiver.url, EVENTS)
+    sdk.open_proposal(alice, "p-paint", "Paint the office", "Blue.", "majority", closes_in=600)
+    sdk.vote(alice, "p-paint", "yes")
+    sdk.vote(bob, "p-paint", "no")
+    sdk.submit(bob, MEMBER_TYPE, member_fields("erin", ["learner"], ["web"], [KeyRecord(new_key("erin").public)]), "/api/v1/members")
     created = statements.now()
-    client.post(client.sign(alice, clients.CLIENT_TYPE, clients.client_fields("harbour-cafe", "Harbour Cafe", "alice", None, created),
+    sdk.post(sdk.sign(alice, clients.CLIENT_TYPE, clients.client_fields("harbour-cafe", "Harbour Cafe", "alice", None, created),
                             created=created), "/api/v1/clients")
-    client.submit(alice, work.PROJECT_TYPE, {"id": "cafe-menu", "client": "harbour-cafe", "title": "Menu site", "text": "A menu.",
+    sdk.submit(alice, work.PROJECT_TYPE, {"id": "cafe-menu", "client": "harbour-cafe", "title": "Menu site", "text": "A menu.",
                                              "skills": ["web"], "budget": {"amount": 90000, "currency": "EUR"}, "deadline": "2027-01-31"},
                   "/api/v1/requests")
-    revenue(client, alice, "rev-cafe-1")
-    revenue(client, alice, "rev-cafe-2")
+    revenue(sdk, alice, "rev-cafe-1")
+    revenue(sdk, alice, "rev-cafe-2")
 
     # Each delivery is recorded after its receiver answered: once all are, every attempt made has arrived.
-    log = wait_for_log(client, board, lambda log: len(log) == 7 and {d["status"] for d in log} == {"delivered"})
+    log = wait_for_log(sdk, board, lambda log: len(log) == 7 and {d["status"] for d in log} == {"delivered"})
     got = receiver_events(receiver)
 
     assert [e["type"] for e in got] == ["proposal.opened", "vote.cast", "vote.cast", "learner.joined",
@@ -123,7 +123,7 @@ def test_each_event_arrives_once_signed_in_the_order_of_the_log(coop: Coop, clie
     assert [positions[e["commit"]] for e in got] == sorted(positions[e["commit"]] for e in got)
     assert [e["data"]["id"] for e in got if e["type"] == "ledger.entry_appended"] == ["rev-cafe-1", "rev-cafe-2"]
     for headers, body in receiver.received():
-        assert client.verify_webhook(headers, body)["id"] == headers["Coop-Event-Id"]
+        assert sdk.verify_webhook(headers, body)["id"] == headers["Coop-Event-Id"]
     assert [d["event"]["id"] for d in log] == [e["id"] for e in got]
     assert {d["attempts"] for d in log} == {1}
 
@@ -144,17 +144,17 @@ def test_a_tampered_stale_or_foreign_delivery_does_not_verify(change: str) -> No
         verify_webhook({"Coop-Signature": header}, sent, [node_key.public])
 
 
-def test_a_receiver_that_was_down_gets_its_deliveries_in_order_when_back(coop: Coop, client: Client) -> None:
+def test_a_receiver_that_was_down_gets_its_deliveries_in_order_when_back(coop: Coop, sdk: Client) -> None:
     down, mirror = Receiver(), new_key("ledger-mirror")
-    client.register_app(coop.keys["carol"], "ledger-mirror", "Ledger mirror", mirror, [], down.url, ["ledger.entry_appended"])
+    sdk.register_app(coop.keys["carol"], "ledger-mirror", "Ledger mirror", mirror, [], down.url, ["ledger.entry_appended"])
     for n in range(3):
-        revenue(client, coop.keys["carol"], f"rev-mirror-{n}")
-    failing = wait_for_log(client, mirror, lambda log: any(d["attempts"] >= 2 for d in log))
+        revenue(sdk, coop.keys["carol"], f"rev-mirror-{n}")
+    failing = wait_for_log(sdk, mirror, lambda log: any(d["attempts"] >= 2 for d in log))
     assert failing[0]["status"] == "pending" and "Connection" in failing[0]["last_error"]
 
     down.start()
     try:
-        wait_for_log(client, mirror, lambda log: len(log) == 3 and {d["status"] for d in log} == {"delivered"})
+        wait_for_log(sdk, mirror, lambda log: len(log) == 3 and {d["status"] for d in log} == {"delivered"})
     finally:
         down.stop()
 
@@ -174,10 +174,10 @@ def lone(tmp_path: Path) -> Iterator[tuple[Server, dict[str, KeyPair]]]:
 def test_a_restart_of_the_server_loses_no_delivery(lone: tuple[Server, dict[str, KeyPair]]) -> None:
     server, keys = lone
     down, mirror = Receiver(), new_key("mirror")
-    client = Client(server.start().url)
-    client.register_app(keys["alice"], "mirror", "Mirror", mirror, [], down.url, ["ledger.entry_appended"])
-    revenue(client, keys["alice"], "rev-before-restart")
-    wait_for_log(client, mirror, lambda log: any(d["attempts"] >= 1 for d in log))
+    sdk = Client(server.start().url)
+    sdk.register_app(keys["alice"], "mirror", "Mirror", mirror, [], down.url, ["ledger.entry_appended"])
+    revenue(sdk, keys["alice"], "rev-before-restart")
+    wait_for_log(sdk, mirror, lambda log: any(d["attempts"] >= 1 for d in log))
     server.stop()
     node = open_node({"home": str(server.home)}, PASSPHRASE)  # written while no server runs, as the CLI would
     node.write(E.REVENUE, revenue_fields("rev-while-down"), "alice")
@@ -186,9 +186,9 @@ def test_a_restart_of_the_server_loses_no_delivery(lone: tuple[Server, dict[str,
     server.start()
     down.start()
     try:
-        wait_for_log(client, mirror, lambda log: len(log) == 2 and {d["status"] for d in log} == {"delivered"})
-        revenue(client, keys["alice"], "rev-after-restart")
-        wait_for_log(client, mirror, lambda log: len(log) == 3 and {d["status"] for d in log} == {"delivered"})
+        wait_for_log(sdk, mirror, lambda log: len(log) == 2 and {d["status"] for d in log} == {"delivered"})
+        revenue(sdk, keys["alice"], "rev-after-restart")
+        wait_for_log(sdk, mirror, lambda log: len(log) == 3 and {d["status"] for d in log} == {"delivered"})
     finally:
         down.stop()
 
@@ -221,36 +221,36 @@ def every_blob_and_message(repo: pygit2.Repository) -> Iterator[bytes]:
                         yield obj.data
 
 
-def test_a_webhook_url_is_in_no_file_of_a_clone_and_in_no_api_answer(coop: Coop, client: Client, receiver: Receiver,
+def test_a_webhook_url_is_in_no_file_of_a_clone_and_in_no_api_answer(coop: Coop, sdk: Client, receiver: Receiver,
                                                                        tmp_path: Path) -> None:
     hook, url = new_key("secret-hook"), f"{receiver.url}?token={SECRET}"
-    client.register_app(coop.keys["bob"], "secret-hook", "Secret hook", hook, [], url, ["ledger.entry_appended"])
-    revenue(client, coop.keys["bob"], "rev-secret-1")
-    log = wait_for_log(client, hook, lambda log: [d["status"] for d in log] == ["delivered"])
+    sdk.register_app(coop.keys["bob"], "secret-hook", "Secret hook", hook, [], url, ["ledger.entry_appended"])
+    revenue(sdk, coop.keys["bob"], "rev-secret-1")
+    log = wait_for_log(sdk, hook, lambda log: [d["status"] for d in log] == ["delivered"])
     clone = tmp_path / "clone.git"
     subprocess.run(["git", "clone", "-q", "--mirror", f"{coop.url}/git/", str(clone)], check=True, capture_output=True)
 
     answers = [requests.get(coop.url + path, timeout=10).content for path in (
         "/api/v1", "/api/v1/apps", "/api/v1/apps/secret-hook", f"/api/v1/statements/{app_path('secret-hook')}")]
     answers.append(json.dumps(log).encode())
-    answers.append(json.dumps(client.set_webhook(hook, url)).encode())
+    answers.append(json.dumps(sdk.set_webhook(hook, url)).encode())
 
     assert [blob for blob in every_blob_and_message(pygit2.Repository(str(clone))) if SECRET.encode() in blob] == []
     assert [answer for answer in answers if SECRET.encode() in answer] == []
     assert [h.get("Host") for h, _ in receiver.received()] == [f"127.0.0.1:{receiver.port}"]
 
 
-def test_an_app_record_that_names_a_webhook_url_is_refused(coop: Coop, client: Client) -> None:
+def test_an_app_record_that_names_a_webhook_url_is_refused(coop: Coop, sdk: Client) -> None:
     key = new_key("loud-hook")
     fields = {**app_fields("loud-hook", "Loud hook", "bob", [KeyRecord(key.public)], [], ["vote.cast"]),
               "webhook": f"https://hooks.example/in?token={SECRET}"}
-    head = client.get("/api/v1")["head"]
+    head = sdk.get("/api/v1")["head"]
 
     with pytest.raises(ApiError) as refused:
-        client.submit(coop.keys["bob"], APP_TYPE, fields, "/api/v1/apps")
+        sdk.submit(coop.keys["bob"], APP_TYPE, fields, "/api/v1/apps")
 
     assert refused.value.status == 400 and "PUT /api/v1/apps/loud-hook/webhook" in refused.value.reason
-    assert client.get("/api/v1")["head"] == head
+    assert sdk.get("/api/v1")["head"] == head
 
 
 REQUEST = {"origin": "coop.example/test", "node": "node", "method": "GET", "target": "/api/v1/apps/a/deliveries", "body": b""}
@@ -282,10 +282,10 @@ def private_app(coop: Coop) -> KeyPair:
 
 
 @pytest.mark.parametrize("signer", ["nobody", "its owner", "stale", "replayed", "for another query", "for another node"])
-def test_the_delivery_log_and_the_webhook_url_are_the_apps_alone(coop: Coop, client: Client, private_app: KeyPair,
+def test_the_delivery_log_and_the_webhook_url_are_the_apps_alone(coop: Coop, sdk: Client, private_app: KeyPair,
                                                                   signer: str) -> None:
     target, put = "/api/v1/apps/private-log/deliveries", "/api/v1/apps/private-log/webhook"
-    origin, node = client.origin, client.node_name
+    origin, node = sdk.origin, sdk.node_name
     header = {
         "nobody": lambda: None,
         "its owner": lambda: signing.sign_request(coop.keys["carol"], origin, node, "GET", target),
@@ -305,17 +305,17 @@ def test_the_delivery_log_and_the_webhook_url_are_the_apps_alone(coop: Coop, cli
     assert WebhookUrls(coop.home).url("private-log", None) is None
 
 
-def test_a_webhook_url_set_by_an_older_request_does_not_undo_a_newer_one(coop: Coop, client: Client, private_app: KeyPair) -> None:
-    client.set_webhook(private_app, "https://hooks.example/new")
+def test_a_webhook_url_set_by_an_older_request_does_not_undo_a_newer_one(coop: Coop, sdk: Client, private_app: KeyPair) -> None:
+    sdk.set_webhook(private_app, "https://hooks.example/new")
     put = "/api/v1/apps/private-log/webhook"
     body = canonical.encode({"url": "https://hooks.example/old"})
-    older = signing.sign_request(private_app, client.origin, client.node_name, "PUT", put, body, timestamp=int(time.time()) - 60)
+    older = signing.sign_request(private_app, sdk.origin, sdk.node_name, "PUT", put, body, timestamp=int(time.time()) - 60)
 
     answer = requests.put(coop.url + put, data=body, headers={signing.REQUEST_HEADER: older}, timeout=10)
 
     assert answer.status_code == 409
     assert WebhookUrls(coop.home).url("private-log", None) == "https://hooks.example/new"
-    client.set_webhook(private_app, None)
+    sdk.set_webhook(private_app, None)
 
 
 def commit_as_an_older_node(node: Node, author: str, fields: dict[str, Any]) -> None:
@@ -342,9 +342,9 @@ def test_an_older_record_that_names_a_url_still_verifies_and_is_delivered_to_but
                                                          ["ledger.entry_appended"]), "webhook": url})
     assert audit.verify_repository(node.store, node.registry)
     node.index.db.close()
-    client = Client(server.start().url)
+    sdk = Client(server.start().url)
 
-    revenue(client, keys["alice"], "rev-old-hook")
+    revenue(sdk, keys["alice"], "rev-old-hook")
     receiver.wait_for(1)
 
     assert [e["data"]["id"] for e in first_receipts(receiver.received())] == ["rev-old-hook"]
