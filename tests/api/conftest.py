@@ -1,15 +1,42 @@
-"""API fixtures: a node served by a real `coop serve` on 127.0.0.1, the SDK, a webhook receiver, a Matrix homeserver."""
+"""API fixtures: the node's app, a client of it and a runner of `coop` in-process (as in flaskr's tests),
+a node served by a real `coop serve` on 127.0.0.1 with the SDK, a webhook receiver, a Matrix homeserver."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
 from api_harness import Coop, Receiver, Server, make_node
+from cli_harness import CoopRunner
+from flask import Flask
+from flask.testing import FlaskClient
 from matrix_harness import BRIDGE_APP, Homeserver, Room
 
+from api import settings as api_settings
+from api.app import create_app, stop
 from api.chat import bridge as chat
 from api.client import Client
 from coop.node import Node
+
+
+@pytest.fixture
+def app(node: Node) -> Iterator[Flask]:
+    """Return the web app of the fresh node, in testing mode and with no rate limit (a test may send many requests)."""
+    made = create_app(node, api_settings.load(node.home, {"rate_reads": 0, "rate_writes": 0}))
+    made.config["TESTING"] = True
+    yield made
+    stop(made)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Return an in-process HTTP client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(node: Node) -> CoopRunner:
+    """Return a runner of the `coop` command at the fresh node's home."""
+    return CoopRunner(node.home)
 
 
 @pytest.fixture(scope="module")

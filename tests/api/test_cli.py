@@ -12,9 +12,11 @@ from pathlib import Path
 
 import click
 import pytest
+from cli_harness import CoopRunner
 from click.testing import CliRunner, Result
 
 from api.cli import EXIT_ENVIRONMENT, cli, run
+from coop.node import Node
 from governance import proposals as P
 
 COOP = Path(sys.executable).with_name("coop")
@@ -101,19 +103,17 @@ def test_member_show_prints_the_stored_record(coop_home: Path) -> None:
     assert (record["handle"], record["roles"], record["skills"], record["author"]) == ("bob", ["learner"], ["python"], "alice")
 
 
-def test_verify_passes_on_a_good_repository(coop_home: Path) -> None:
-    invoke("--home", str(coop_home), "member", "add", "bob")
-
-    result = invoke("--home", str(coop_home), "verify")
+def test_verify_passes_on_a_good_repository(runner: CoopRunner) -> None:
+    result = runner.invoke("verify", catch_exceptions=False)
 
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: ")
 
 
-def test_verify_fails_naming_each_bad_commit(coop_home: Path, commit_outside_platform: Callable[[Path], str]) -> None:
-    bad = commit_outside_platform(coop_home / "repo.git")
+def test_verify_fails_naming_each_bad_commit(node: Node, runner: CoopRunner, commit_outside_platform: Callable[[Path], str]) -> None:
+    bad = commit_outside_platform(node.store.path)
 
-    result = invoke("--home", str(coop_home), "verify")
+    result = runner.invoke("verify", catch_exceptions=False)
 
     assert result.exit_code != 0
     assert f"BAD commit {bad[:12]}: " in result.output

@@ -2,23 +2,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
 
-from api.app import create_app
 from coop.node import Node
 from governance import proposals as P
 from ledger import book, log
 from ledger import entries as E
-
-
-@pytest.fixture
-def browser(node: Node) -> Iterator[FlaskClient]:
-    """Return a client of the node's web app."""
-    app = create_app(node)
-    yield app.test_client()
 
 
 def pay_the_books(node: Node) -> None:
@@ -34,9 +25,9 @@ def pay_the_books(node: Node) -> None:
                                                     "method": "wise", "fee": 100, "arrived": {"amount": 19900, "currency": "EUR"}, "rate": "1"}), "bob")
 
 
-def test_books_page_draws_where_the_money_went(node: Node, browser: FlaskClient) -> None:
+def test_books_page_draws_where_the_money_went(node: Node, client: FlaskClient) -> None:
     pay_the_books(node)
-    page = browser.get("/books")
+    page = client.get("/books")
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
     svg = re.search(r"<svg.*?</svg>", html, re.S)
@@ -45,18 +36,18 @@ def test_books_page_draws_where_the_money_went(node: Node, browser: FlaskClient)
     assert "in the treasury: 100.00 EUR (10%)" in svg.group(0)
 
 
-def test_books_page_shows_balances_and_how_to_check_them(node: Node, browser: FlaskClient) -> None:
+def test_books_page_shows_balances_and_how_to_check_them(node: Node, client: FlaskClient) -> None:
     pay_the_books(node)
-    html = browser.get("/books").get_data(as_text=True)
+    html = client.get("/books").get_data(as_text=True)
     assert "member:bob" in html and "670.00 EUR" in html
     assert book.verifier(node.view()).to_vkey() in html
     assert "coop verify" in html
 
 
-def test_proposal_page_renders_markdown_without_scripts(node: Node, browser: FlaskClient) -> None:
+def test_proposal_page_renders_markdown_without_scripts(node: Node, client: FlaskClient) -> None:
     text = "# Plan\n\nWe **should**.\n\n<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>\n"
     node.write(P.PROPOSAL_TYPE, P.proposal_fields("p-1", "Plan", text, "majority", {"kind": "general"}, node.view(), 3600))
-    html = browser.get("/proposals/p-1").get_data(as_text=True)
+    html = client.get("/proposals/p-1").get_data(as_text=True)
     assert "<strong>should</strong>" in html
     assert "<script" not in html
     assert not re.search(r"<[^>]*\bon[a-z]+\s*=", html), "an event handler attribute survived"
@@ -64,20 +55,20 @@ def test_proposal_page_renders_markdown_without_scripts(node: Node, browser: Fla
     assert "Tally so far" in html and "Not voted yet: alice, bob, carol" in html
 
 
-def test_proposals_page_links_every_proposal(node: Node, browser: FlaskClient) -> None:
+def test_proposals_page_links_every_proposal(node: Node, client: FlaskClient) -> None:
     node.write(P.PROPOSAL_TYPE, P.proposal_fields("p-1", "First", "# First\n", "majority", {"kind": "general"}, node.view(), 3600))
-    html = browser.get("/proposals").get_data(as_text=True)
+    html = client.get("/proposals").get_data(as_text=True)
     assert '<a href="/proposals/p-1">First</a>' in html
 
 
 @pytest.mark.parametrize("path", ["/proposals/..%2Fx", "/proposals/nope", "/proposals/" + "a" * 300], ids=["dotdot", "unknown", "long"])
-def test_unknown_or_path_like_proposal_page_is_a_json_404_or_400(browser: FlaskClient, path: str) -> None:
-    answer = browser.get(path)
+def test_unknown_or_path_like_proposal_page_is_a_json_404_or_400(client: FlaskClient, path: str) -> None:
+    answer = client.get(path)
     assert answer.status_code in (400, 404)
     assert "error" in answer.get_json()
 
 
-def test_projects_page_lists_requests_with_their_budget(node: Node, browser: FlaskClient) -> None:
+def test_projects_page_lists_requests_with_their_budget(node: Node, client: FlaskClient) -> None:
     from coop import statements
     from projects import clients, work
 
@@ -85,6 +76,6 @@ def test_projects_page_lists_requests_with_their_budget(node: Node, browser: Fla
     node.write(clients.CLIENT_TYPE, clients.client_fields("acme", "Acme <b>Bakery</b>", "bob", None, now), "bob", created=now)
     node.write(work.PROJECT_TYPE, {"id": "shop", "client": "acme", "title": "Shop <i>now</i>", "text": "", "skills": ["web"],
                                    "budget": {"amount": 250000, "currency": "EUR"}, "deadline": "2027-01-31"}, "bob")
-    html = browser.get("/projects").get_data(as_text=True)
+    html = client.get("/projects").get_data(as_text=True)
     assert "2500.00 EUR" in html
     assert "Shop &lt;i&gt;now&lt;/i&gt;" in html
