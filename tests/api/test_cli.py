@@ -347,14 +347,16 @@ def test_serve_on_a_busy_port_says_so_in_one_line_and_never_that_it_serves(coop_
     assert result.stderr.count("\n") == 1 and "serving" not in result.stderr
 
 
-def test_serve_says_what_to_do_next_once_it_listens(coop_home: Path) -> None:
+def serve_and_read(coop_home: Path, lines: int, env: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """Start `coop serve` on a free port, read what it says first, connect once, stop it; return the address and lines."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         address = f"127.0.0.1:{probe.getsockname()[1]}"
-    server = subprocess.Popen([str(COOP), "--home", str(coop_home), "serve", "--listen", address], stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen([str(COOP), "--home", str(coop_home), "serve", "--listen", address], stderr=subprocess.PIPE, text=True,
+                              env=env)
     assert server.stderr is not None
     try:
-        said = [server.stderr.readline() for _ in range(3)]
+        said = [server.stderr.readline() for _ in range(lines)]
         host, port = address.split(":")
         with socket.create_connection((host, int(port))):  # it said so only once the socket was bound
             pass
@@ -362,11 +364,24 @@ def test_serve_says_what_to_do_next_once_it_listens(coop_home: Path) -> None:
         server.terminate()
         server.wait(timeout=60)
         server.stderr.close()
+    return address, said
+
+
+def test_serve_says_what_to_do_next_once_it_listens(coop_home: Path) -> None:
+    address, said = serve_and_read(coop_home, 3)
 
     assert said[0] == f"Coop is serving 'Test Co-op' at http://{address}/\n"
     assert f"http://{address}/" in said[1] and "/proposals" in said[1]
     assert f"coop --home {coop_home} member list" in said[2]
 
+
+@pytest.mark.parametrize("on_path", [True, False], ids=["coop-on-path", "coop-by-its-path"])
+def test_serve_names_coop_the_way_the_person_runs_it(coop_home: Path, on_path: bool) -> None:
+    path = os.pathsep.join([str(COOP.parent)] * on_path + ["/usr/bin", "/bin"])
+
+    said = serve_and_read(coop_home, 3, {**os.environ, "PATH": path})[1]
+
+    assert said[2].split(": ", 1)[1].startswith(f"{'coop' if on_path else COOP} --home ")
 
 def lost_commits(home: Path) -> Path:
     """Return a real node whose repository lost every object (the branch names a commit that is gone)."""
