@@ -5,23 +5,25 @@ inflates, hashes to its id); a damaged object is reported and the scan goes on.
 If any is damaged, history is not replayed: what it would report follows from
 the damage. Otherwise each commit must carry an SSHSIG by a key of the node it
 names, and must be exactly what its statements cause when replayed, in the
-order its message lists them, through the same checks a node runs when it
-accepts them. A merge commit is unsigned and must be exactly the merge its
-parents make (coop.merge). Paths an area manages itself (the ledger's tiles)
+order its message lists them, through coop.accept, the path a node's writes
+take (the first commit through coop.genesis). A merge commit is unsigned and
+must be exactly the merge its parents make (coop.merge). Paths an area manages itself (the ledger's tiles)
 are checked by that area's own checks.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import pygit2
 
-from coop import authors, merge, sshsig
-from coop.errors import CoopError
+from coop import genesis, merge, sshsig
+from coop.accept import accept
+from coop.errors import CoopError, IntegrityError
 from coop.kinds import Registry
 from coop.members import node_signing_keys
-from coop.replay import replay, statement_order
+from coop.replay import statement_order
 from coop.store import GitStore, Snapshot, changed_files, commit_at
 from coop.view import View
 
@@ -183,8 +185,14 @@ def check_commit_changes(store: GitStore, registry: Registry, commit: pygit2.Com
     after = Snapshot(store.repo, commit)
     before = Snapshot(store.repo, commit.parents[0]) if commit.parents else None
     changed = _changed_paths(before, after)
-    order = statement_order(commit.message) if before is not None else _genesis_order(changed)
-    view = View(before) if before is not None else View(None, {p: after.read(p) for p in order})
+    if before is None:
+        order = genesis.order(changed)
+        view = View(None, {p: after.read(p) for p in order})
+        step: Callable[[View, str, bytes], object] = genesis.apply
+    else:
+        order = statement_order(commit.message)
+        view = View(before)
+        step = partial(_replay, registry)
     problems: list[str] = []
     for path in order:
         raw = after.read(path)
@@ -192,7 +200,7 @@ def check_commit_changes(store: GitStore, registry: Registry, commit: pygit2.Com
             problems.append(f"{path}: listed in the commit message but not in the commit")
             continue
         try:
-            replay(registry, view, path, raw, genesis=before is None)
+            step(view, path, raw)
         except CoopError as e:
             problems.append(f"{path}: {e}")
     if problems:
@@ -210,10 +218,11 @@ def check_commit_changes(store: GitStore, registry: Registry, commit: pygit2.Com
     return len(order), problems
 
 
+def _replay(registry: Registry, view: View, path: str, raw: bytes) -> None:
+    """Accept a stored statement again on its commit's parent, where it must not be yet."""
+    if not accept(registry, view, raw, stored_at=path).new:
+        raise IntegrityError("listed in the commit message, but its parent holds it already")
+
+
 def _changed_paths(before: Snapshot | None, after: Snapshot) -> set[str]:
     return {path for path, _ in changed_files(after.repo, before.tree if before is not None else None, after.tree)}
-
-
-def _genesis_order(changed: set[str]) -> list[str]:
-    """The first commit holds the charter, the founder's record and the first node, in that order."""
-    return ["coop.json"] + [p for kind in (authors.MEMBERS, authors.NODES) for p in sorted(changed) if authors.directory_of(p) == kind]

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 
 import pygit2
 
+from coop.accept import accept
 from coop.errors import Conflict, CoopError
 from coop.kinds import Registry
-from coop.replay import replay, statement_order
+from coop.replay import statement_order
 from coop.store import GitStore, Snapshot, changed_files, commit_at
 from coop.view import View
 
@@ -91,13 +92,11 @@ def plan(store: GitStore, registry: Registry, one: str, two: str) -> Plan:
         for path in statement_order(commit.message):
             raw = snapshot.read(path)
             if raw is None or view.read(path) == raw:
-                continue
-            before = dict(view.pending)
+                continue  # what the kept side holds byte for byte stays, unchecked, whatever the kept side did since
             try:
-                replay(registry, view, path, raw)
+                accept(registry, view, raw, stored_at=path)
                 replayed += 1
             except CoopError as e:
-                view.pending = before
                 left_out.append((path, str(e)))
     return Plan(kept, other, view.pending, left_out, replayed)
 

@@ -12,18 +12,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from coop import charter, config, statements
-from coop.authors import claim_keys, member_path, node_path
+from coop import config, genesis, statements
+from coop.accept import accept
+from coop.authors import member_path
 from coop.errors import BadInput, Forbidden, IntegrityError, NotFound
 from coop.ids import check_id, normalise_handle
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
 from coop.kinds import Area, Registry
-from coop.members import ALLOWED_SIGNERS, MEMBER_TYPE, NODE_TYPE, allowed_signers, check_roles, check_skills, member_fields
+from coop.members import MEMBER_TYPE, check_roles, check_skills, member_fields
 from coop.replay import trailer
 from coop.statements import KeyRecord
 from coop.store import BRANCH, CommitSigner, GitStore, Snapshot
-from coop.view import CHARTER_PATH, View
+from coop.view import View
 
 REPO_DIR = "repo.git"
 MAINTAIN_EVERY = 256  # commits between `git gc --auto` runs (a no-op until loose objects pile up)
@@ -147,18 +148,10 @@ class Node:
         return self.submit([raw], message)[0]
 
     def _accept(self, raw: bytes, view: View) -> Receipt:
-        """Check one statement against the view and stage its changes there."""
-        statement = statements.verify(raw, origin=view.origin, keys=view.keys)
-        statements.check_not_future(statement, view.now or self.clock())
-        kind = self.registry.kind(statement.type)
-        path = kind.path(statement)
-        if view.read(path) == raw:
-            commit = view.snapshot.id if view.snapshot is not None else None
-            return Receipt(path, commit or "", statement.sha256, created=False)
-        statements.check_sequence(statement, view.last_seq(statement.author))
-        effects = kind.check(statement, view)
-        view.stage({path: raw, **effects, **view.seq_change(statement, path)})
-        return Receipt(path, "", statement.sha256, created=True)
+        """Accept one statement into the view (coop.accept) and say where it lives."""
+        accepted = accept(self.registry, view, raw)
+        stored_in = view.snapshot.id if not accepted.new and view.snapshot is not None else None
+        return Receipt(accepted.path, stored_in or "", accepted.statement.sha256, created=accepted.new)
 
     @staticmethod
     def _message(raws: Sequence[bytes]) -> str:
@@ -220,37 +213,10 @@ def create(cfg: config.Config, areas: Sequence[Area], name: str, origin: str, fo
     keys = KeyStore(home / KEYS_DIR, passphrase, cfg["kdf_cost"])
     founder_key = keys.create(founder)
     node_key = keys.create(node_name)
-    changes = genesis_changes(founder_key, node_key, name, origin, rules)
+    changes = genesis.build(founder_key, node_key, name, origin, rules)
     store.commit(lambda snapshot: changes, f"Create co-op {name}", CommitSigner(node_key, node_name, f"{node_name}@coop"))
     config.write_node_file(home, {"node_name": node_name, "identity": founder, "kdf_cost": cfg["kdf_cost"]})
     node = Node(config.load({"home": str(home)}), areas, passphrase)
     node.keys = keys
     node.refresh()
     return node
-
-
-def genesis_effects(view: View, founder: Mapping[str, Any], node_record: Mapping[str, Any]) -> dict[str, bytes | None]:
-    """Return the key-owner files of the first commit: the founder's and the node's keys."""
-    effects = claim_keys(view, founder["handle"], [KeyRecord.from_dict(k) for k in founder["keys"]])
-    effects.update(claim_keys(view, node_record["name"], [KeyRecord.from_dict(k) for k in node_record["keys"]]))
-    return effects
-
-
-def genesis_changes(founder: KeyPair, node_key: KeyPair, name: str, origin: str,
-                    rules: Mapping[str, Any] | None = None) -> dict[str, bytes | None]:
-    """Return the first commit's files: charter (default rules, overridden by `rules`), founder record, node record, allowed_signers."""
-    origin = charter.check_origin(origin)
-    signed = []
-    for seq, (kind, fields) in enumerate([
-        (charter.CHARTER_TYPE, charter.charter_fields(name, origin, founder.handle, rules)),
-        (MEMBER_TYPE, member_fields(founder.handle, ["founder", "member"], [], [KeyRecord(founder.public)])),
-        (NODE_TYPE, {"name": node_key.handle, "keys": [KeyRecord(node_key.public).to_dict()]}),
-    ], start=1):
-        signed.append(statements.sign(statements.make_body(kind, origin, founder.handle, seq, fields), [founder]))
-    changes: dict[str, bytes | None] = {CHARTER_PATH: signed[0], member_path(founder.handle): signed[1],
-                                        node_path(node_key.handle): signed[2]}
-    view = View(None, changes)
-    changes.update(genesis_effects(view, statements.parse(signed[1])[0], statements.parse(signed[2])[0]))
-    changes[ALLOWED_SIGNERS] = allowed_signers(view)
-    changes.update(view.seq_change(statements.verify(signed[2], origin=origin, keys=view.keys), node_path(node_key.handle)))
-    return changes

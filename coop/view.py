@@ -1,6 +1,6 @@
 """A read view of the co-op's repository at one commit, with pending changes laid over it.
 
-Checks of a new statement run against this view, so the same rules apply when a
+Checks of a new statement (coop.accept) run against this view, so the same rules apply when a
 statement is accepted, when a commit is retried after a concurrent write, and
 when a verifier replays history.
 """

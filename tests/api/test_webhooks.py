@@ -31,6 +31,7 @@ from api.webhook_http import system_resolver
 from api.webhook_urls import WebhookUrls
 from api.webhooks import DELIVERED, PENDING, Dispatcher, Outbox, open_outbox
 from coop import audit, canonical, replay, statements
+from coop.accept import accept
 from coop.apps import APP_TYPE, EVENTS, app_fields
 from coop.authors import app_path
 from coop.errors import ApiError, BadInput, BadSignature
@@ -327,7 +328,7 @@ def commit_as_an_older_node(node: Node, author: str, fields: dict[str, Any]) -> 
 
     def prepare(snapshot: Any) -> dict[str, bytes | None]:
         staged = View(snapshot)
-        replay.replay(node.registry, staged, path, raw)
+        accept(node.registry, staged, raw, stored_at=path)
         return staged.pending
 
     node.store.commit(prepare, f"{APP_TYPE} by {author}\n\n{replay.trailer([path])}\n", node.commit_signer())

@@ -13,6 +13,7 @@ import pygit2
 import pytest
 
 from coop import audit, config, replay, statements
+from coop.accept import accept
 from coop.audit import Report
 from coop.keys import KeyPair
 from coop.members import ALLOWED_SIGNERS, MEMBER_TYPE, member_fields
@@ -44,7 +45,7 @@ def commit_as(node: Node, signer: CommitSigner, raws: Sequence[bytes], extra: Ma
         for raw in raws:
             statement = statements.verify(raw, origin=view.origin, keys=view.keys)
             paths.append(node.registry.kind(statement.type).path(statement))
-            replay.replay(node.registry, view, paths[-1], raw)
+            accept(node.registry, view, raw, stored_at=paths[-1])
         view.stage(extra or {})
         return view.pending
 
