@@ -22,7 +22,7 @@ from coop.store import GitStore, Snapshot
 from coop.view import DECIDED_ROLES, View
 from governance.proposals import OUTCOME_TYPE, PROPOSAL_TYPE, VOTE_TYPE
 from ledger import log
-from ledger.book import leaf_hash_hex
+from ledger.records import leaf_hash_hex
 from projects import work
 
 STAFFING_DIR = "decided/staffing/"

@@ -16,8 +16,9 @@ from coop.errors import BadInput, NotFound
 from coop.ids import check_id
 from coop.view import View
 from governance.proposals import proposal_path
-from ledger import book, keeper, log, witness
 from ledger import entries as E
+from ledger import keeper, log, records, witness
+from ledger.balances import balances_now
 from ledger.index import EntryRow
 from ledger.money import check_currency, from_decimal, parse_money, to_decimal
 from ledger.note import Note, TlogProof, Verifier, WitnessPolicy, verify_tlog_proof
@@ -77,8 +78,8 @@ def split(ctx: Context, index: int, team: str, referrer: str | None, referral_ex
     view = ctx.node.view()
     raw = log.entry_at(view, index)
     revenue = statements.parse(raw)[0]
-    policy, sha = book.policy_in_force(view)
-    fields = E.split_fields(index, book.leaf_hash_hex(raw), revenue, policy, sha, parse_shares(team, view), referrer and existing_member(view, referrer),
+    policy, sha = records.policy_in_force(view)
+    fields = E.split_fields(index, records.leaf_hash_hex(raw), revenue, policy, sha, parse_shares(team, view), referrer and existing_member(view, referrer),
                            not referral_expired, liaison and existing_member(view, liaison))
     record(ctx, E.SPLIT, fields)
 
@@ -173,7 +174,7 @@ def show(ctx: Context, index: int | None, last: int) -> None:
 
 def signed_balances(view: View) -> dict[tuple[str, str], int]:
     """Return balances as a person reads them: what each owner is owed, what each place holds."""
-    return {key: E.as_read(key[0], amount) for key, amount in book.balances_now(view).items()}
+    return {key: E.as_read(key[0], amount) for key, amount in balances_now(view).items()}
 
 
 @ledger.command()
@@ -183,7 +184,7 @@ def balances(ctx: Context, as_json: bool) -> None:
     """Balances per member, treasury, fund, client and place, per currency."""
     view = ctx.node.view()
     if as_json:
-        totals = book.balances_now(view)
+        totals = balances_now(view)
         click.echo(json.dumps([{"account": a, "currency": c, "amount": n} for (a, c), n in sorted(totals.items())], indent=2))
         return
     groups: list[tuple[str, str | tuple[str, ...]]] = [("Owed to members", "member:"), ("Treasury and funds", ("treasury", "fund:")),
@@ -303,7 +304,7 @@ def keepers(ctx: Context) -> None:
 @pass_ctx
 def vkey(ctx: Context) -> None:
     """Print the log's verifier key (publish it; receipts are checked against it)."""
-    click.echo(book.verifier(ctx.node.view()).to_vkey())
+    click.echo(records.verifier(ctx.node.view()).to_vkey())
 
 
 @ledger.command()
@@ -313,5 +314,5 @@ def export(ctx: Context, fmt: str) -> None:
     """Write the books as an hledger or beancount journal to stdout."""
     from ledger.export import to_beancount, to_hledger  # loaded only for this command
 
-    bodies = [(index, body) for index, body, _ in book.entry_bodies(ctx.node.view())]
+    bodies = [(index, body) for index, body, _ in records.entry_bodies(ctx.node.view())]
     click.echo((to_hledger if fmt == "hledger" else to_beancount)(bodies), nl=False)

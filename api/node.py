@@ -13,7 +13,8 @@ from coop.scratch import built_in_place
 from coop.view import View
 from governance import area as governance_area
 from governance import effects
-from ledger import book, decisions, keeper, keepers
+from ledger import acceptance, decisions, keeper, keepers
+from ledger import area as ledger_area
 from ledger.log import LogSigner
 from projects import area as projects_area
 from projects import clients, payments, work
@@ -39,10 +40,10 @@ class Wiring:
         governance.register_effect(keepers.EFFECT, keepers.check_effect, keepers.apply_effect)
         governance.register_effect("staff", work.check_staffing_effect, work.apply_staffing_effect)
         governance.register_effect("referral", clients.check_referral_effect, clients.apply_referral_effect)
-        hooks = book.Hooks(signer=self.log_signer, authorise=effects.authorise_spending,
-                           check_split=payments.check_split, check_revenue=payments.check_revenue)
+        hooks = acceptance.Hooks(signer=self.log_signer, authorise=effects.authorise_spending,
+                                 check_split=payments.check_split, check_revenue=payments.check_revenue)
         # Every kind refuses a statement by an app outside the app's scopes (coop/apps.py).
-        return tuple(apps.scoped(area) for area in (CORE, book.area(hooks), governance_area.area(governance), projects_area.area()))
+        return tuple(apps.scoped(area) for area in (CORE, ledger_area.area(hooks), governance_area.area(governance), projects_area.area()))
 
     def attach(self, node: Node) -> Node:
         """Give the hooks the node they serve."""

@@ -13,8 +13,8 @@ from coop import statements
 from coop.errors import BadInput
 from coop.ids import check_id, normalise_handle
 from coop.index import MemberRow, dicts
-from ledger import book
 from ledger import entries as E
+from ledger import records
 from ledger.index import EntryRow, PostingRow
 from ledger.money import check_currency, from_decimal, parse_money, to_decimal
 from projects import clients, learners, matching, outcomes, payments, work
@@ -413,7 +413,7 @@ def outcomes_report(ctx: Context) -> outcomes.Report:
         outcomes.Person(r.handle, r.joined[:7], "learner" in r.roles or r.decided_roles is not None or view.read(learners.learner_path(r.handle)) is not None,
                         "member" in r.roles.split(","))
         for r in MemberRow.select()])
-    bodies = [body for _, body, _ in book.entry_bodies(view)]
+    bodies = [body for _, body, _ in records.entry_bodies(view)]
     return outcomes.build(people, [b for b in bodies if b["type"] == E.SPLIT], [b for b in bodies if b["type"] == E.PAYOUT])
 
 

@@ -2,7 +2,7 @@
 
 Four measurements, each against a baseline run in the same process:
 
-- verify: `book.verify_ledger` over a node's log of signed entries, against raw
+- verify: `audit.verify_ledger` over a node's log of signed entries, against raw
   pynacl `VerifyKey.verify` of the same signatures over the same DSSE PAE
   messages (prepared beforehand), with a profile of where verify_ledger spends
   its time;
@@ -47,7 +47,7 @@ from bench.store import WORKDIR
 from coop import canonical, statements
 from coop.keys import unb64
 from coop.node import Node
-from ledger import book, export, merkle, tiles
+from ledger import audit, export, merkle, records, tiles
 from ledger import entries as E
 from ledger.money import to_decimal
 from ledger.splits import SplitPolicy
@@ -152,9 +152,9 @@ def signed_batches(node: Node, count: int) -> list[list[bytes]]:
     view = node.view()
     pairs = {handle: node.identity(handle) for handle in AUTHORS}
     seqs = {handle: view.last_seq(handle) for handle in AUTHORS}
-    books = Books(*book.policy_in_force(view))
+    books = Books(*records.policy_in_force(view))
     raws: list[bytes] = []
-    for kind, fields in books.fields(count, lambda index, revenue: book.leaf_hash_hex(raws[index])):
+    for kind, fields in books.fields(count, lambda index, revenue: records.leaf_hash_hex(raws[index])):
         author = books.rng.choice(AUTHORS) if kind != E.PAYOUT else fields["member"]  # a payout is signed by the member paid
         seqs[author] += 1
         body = statements.make_body(kind, ORIGIN, author, seqs[author], fields, created=books.created())
@@ -167,7 +167,7 @@ def prepared_signatures(node: Node) -> list[tuple[nacl.signing.VerifyKey, bytes,
     view = node.view()
     keys = {handle: nacl.signing.VerifyKey(next(view.keys(handle)).public.raw) for handle in AUTHORS}
     prepared = []
-    for _, body, raw in book.entry_bodies(view):
+    for _, body, raw in records.entry_bodies(view):
         sig = canonical.decode(raw)["sigs"][0]["sig"]
         prepared.append((keys[body["author"]], statements.pae(body["type"], canonical.encode(body)), unb64(sig, "signature")))
     return prepared
@@ -175,7 +175,7 @@ def prepared_signatures(node: Node) -> list[tuple[nacl.signing.VerifyKey, bytes,
 
 def bench_verify(count: int) -> None:
     """Time verify_ledger over `count` signed entries against raw pynacl; print both, the ratio and a profile."""
-    print(f"-- verify: book.verify_ledger vs raw pynacl VerifyKey.verify (one core), {count:,} signed entries, "
+    print(f"-- verify: audit.verify_ledger vs raw pynacl VerifyKey.verify (one core), {count:,} signed entries, "
           f"best of {VERIFY_REPEATS} vs best of {VERIFY_REPEATS * RAW_REPEATS}, taking turns; {os.cpu_count()} cores --")
     with temporary_node("Bench Ledger", ORIGIN, MEMBERS) as node:
         began = time.perf_counter()
@@ -193,7 +193,7 @@ def bench_verify(count: int) -> None:
         view = node.view()
         # The first run is profiled and checks the ledger is sound; the timed runs come after it.
         # Work done in worker processes, if verify_ledger starts any, shows as waiting on them.
-        problems = print_profile(f"verify_ledger over {count:,} entries", book.verify_ledger, view)
+        problems = print_profile(f"verify_ledger over {count:,} entries", audit.verify_ledger, view)
         if problems:
             raise SystemExit(f"the benchmark's ledger does not verify: {problems[:3]}")
         print()
@@ -206,10 +206,10 @@ def bench_verify(count: int) -> None:
         # Taking turns, so a burst of load from other processes does not fall on one side only.
         ours_s, raw_s = [], []
         for _ in range(VERIFY_REPEATS):
-            ours_s.append(best_time(lambda: book.verify_ledger(view), 1))
+            ours_s.append(best_time(lambda: audit.verify_ledger(view), 1))
             raw_s.append(best_time(raw_ed25519, RAW_REPEATS))
         ours, raw = rate(count, min(ours_s)), rate(count, min(raw_s))
-        rows = [("book.verify_ledger (the whole audit)", ours, 1e6 / ours, ours / raw),
+        rows = [("audit.verify_ledger (the whole audit)", ours, 1e6 / ours, ours / raw),
                 ("raw pynacl VerifyKey.verify", raw, 1e6 / raw, 1.0)]
         print(table(["what", "entries/s", "us each", "vs raw"], rows))
         verdict = "meets" if ours / raw >= VERIFY_GOAL else "misses"
@@ -383,7 +383,7 @@ def bench_proofs() -> None:
 def generated_bodies(count: int) -> list[dict[str, Any]]:
     """Return `count` entry bodies in log order, unsigned, as a node would store them."""
     record = {"treasury_bp": 1000, "referral_bp": 500, "referral_months": 12, "liaison_bp": 500, "funds": {"learners": 300}}
-    books = Books(SplitPolicy.from_dict(record), book.policy_sha256(record), seed=13)
+    books = Books(SplitPolicy.from_dict(record), records.policy_sha256(record), seed=13)
     bodies: list[dict[str, Any]] = []
     for kind, fields in books.fields(count, lambda index, revenue: merkle.leaf_hash(canonical.encode(revenue)).hex()):
         author = books.rng.choice(AUTHORS) if kind != E.PAYOUT else fields["member"]  # a payout is signed by the member paid

@@ -256,10 +256,14 @@ def check_owner_moves(body: Mapping[str, Any], treasurers: Collection[str]) -> N
                         f"({named}), not by {author!r}")
 
 
-def apply_within_means(balances: Balances, body: Mapping[str, Any], postings: Iterable[Posting]) -> None:
-    """Apply an entry to running balances, refusing it if it leaves an account overdrawn (or an assertion fails)."""
-    apply(balances, body)
-    problems = overdrawn(balances, postings)
+def check_within_means(balances: Balances, body: Mapping[str, Any], postings: Sequence[Posting]) -> None:
+    """Refuse an entry that would leave an account overdrawn (or whose assertion fails), given the balances before it."""
+    if body["type"] == ASSERT:
+        apply(balances, body)  # an assertion moves no money: this only checks it
+        return
+    after = {(account, currency): balances.get((account, currency), 0) for account, _, currency in postings}
+    apply(after, body)
+    problems = overdrawn(after, postings)
     if problems:
         raise Invalid(f"overdrawn: {'; '.join(problems)}")
 

@@ -1,7 +1,7 @@
 """The books as a plain-text journal for hledger or beancount, so anyone can check them with their own tools.
 
 Both exports take the entries in log order, (index, body) pairs as
-`book.entry_bodies` yields them (drop the raw bytes), and return the journal as
+`records.entry_bodies` yields them (drop the raw bytes), and return the journal as
 text. Nothing is read or written here.
 
 Accounts map to the five classic kinds, keeping our signs (so a journal balance

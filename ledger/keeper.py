@@ -6,9 +6,9 @@ from coop.keys import KeyStore
 from coop.node import Node, Receipt
 from coop.view import View
 from ledger import keepers
-from ledger.book import LOG_TYPE, log_record
 from ledger.log import LogSigner
 from ledger.note import Signer
+from ledger.records import LOG_TYPE, log_record
 from ledger.witness import Witness, witness_signer
 
 KEY_STORE = "log"

@@ -13,8 +13,8 @@ from coop import statements
 from coop.errors import Conflict, Invalid, NotFound
 from coop.node import Node, Receipt
 from coop.view import View
-from ledger import book, log
 from ledger import entries as E
+from ledger import log, records
 from ledger.splits import SplitPolicy
 from projects import clients
 from projects.work import MILESTONE_TYPE, liaison, milestone_path, project, revenue_id, state, team
@@ -106,9 +106,9 @@ def pay(node: Node, project_id: str, milestone_id: str, amount: int, currency: s
         revenue = E.with_postings(E.REVENUE, {"id": revenue_id(project_id, milestone_id), "client": request["client"], "project": project_id,
                                               "milestone": milestone_id, "amount": amount, "currency": currency, "account": account})
         revenue_raw = node.sign(E.REVENUE, revenue, pair.handle, view, created, seq + 1)
-        policy, sha = book.policy_in_force(view)
+        policy, sha = records.policy_in_force(view)
         inputs = expected_split_inputs(view, {**revenue, "created": created}, policy)
-        split = E.split_fields(log.size(view), book.leaf_hash_hex(revenue_raw), revenue, policy, sha, inputs["team"],
+        split = E.split_fields(log.size(view), records.leaf_hash_hex(revenue_raw), revenue, policy, sha, inputs["team"],
                                inputs["referrer"], inputs["referral_active"], inputs["liaison"])
         paid = {**{k: v for k, v in stone.items() if k not in statements.COMMON_FIELDS}, "status": "paid"}
         raws = [revenue_raw, node.sign(E.SPLIT, split, pair.handle, view, created, seq + 2),

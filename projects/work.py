@@ -26,8 +26,8 @@ from coop.ids import check_id, sharded
 from coop.members import check_skills
 from coop.statements import Statement
 from coop.view import View
-from ledger.book import entry_path
 from ledger.money import check_amount, check_currency
+from ledger.records import entry_path
 from ledger.splits import WHOLE
 from projects.clients import client
 

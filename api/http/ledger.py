@@ -21,8 +21,8 @@ from coop.index import dicts, tuples
 from coop.keys import b64
 from coop.store import blob_at
 from coop.view import View
-from ledger import book, keepers, log, witness
 from ledger import entries as E
+from ledger import keepers, log, records, witness
 from ledger.index import EntryRow, PostingRow
 from ledger.money import to_decimal
 from ledger.note import Checkpoint, Note, TlogProof
@@ -39,7 +39,7 @@ PROOF_MEDIA_TYPE = "text/plain"
 def ledger_info() -> Response:
     """Return the log's origin, size, root, signed checkpoint and verifier key."""
     view = service().view()
-    term = keepers.current(view) if book.log_record(view) is not None else None
+    term = keepers.current(view) if records.log_record(view) is not None else None
     note = log.stored_checkpoint(view)
     checkpoint = Checkpoint.from_text(note.text) if note is not None else None
     return jsonify({"origin": view.origin, "size": checkpoint.size if checkpoint else 0,
@@ -90,7 +90,7 @@ def get_entry(index: int) -> Response:
     svc = service()
     raw = svc.proofs.entry(svc.view(), index)
     body = statements.parse(raw)[0]
-    return jsonify({"index": index, "leaf_hash": book.leaf_hash_hex(raw), "path": book.entry_path(body["id"]),
+    return jsonify({"index": index, "leaf_hash": records.leaf_hash_hex(raw), "path": records.entry_path(body["id"]),
                     "statement": canonical.decode(raw)})
 
 

@@ -20,8 +20,8 @@ from coop.index import dicts, tuples
 from governance import proposals as P
 from governance.index import ProposalRow
 from governance.render import to_html
-from ledger import book, witness
 from ledger import entries as E
+from ledger import records, witness
 from ledger.index import EntryRow, PostingRow
 from ledger.money import to_decimal
 from projects.index import ProjectRow
@@ -171,4 +171,4 @@ def books_page() -> Response:
     checkpoint = witness.cosigned_checkpoint(view).decode("utf-8") if entries else "(no entries yet)"
     cosigned = [name for name, size in witness.summary(view).items() if size == len(entries)]
     return page("The books", BOOKS, size=len(entries), pictures=[(c, money_picture(t, c)) for c, t in sorted(totals.items())],
-                balances=balances, vkey=book.verifier(view).to_vkey(), checkpoint=checkpoint, cosigned=cosigned)
+                balances=balances, vkey=records.verifier(view).to_vkey(), checkpoint=checkpoint, cosigned=cosigned)

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, request
 
 from api.http.service import service
 from coop.errors import NotFound, SizeMismatch
-from ledger import book, keeper
+from ledger import keeper, records
 from ledger.tlog_witness import SIZE_MEDIA_TYPE, WitnessState, add_checkpoint
 
 bp = Blueprint("witness", __name__)
@@ -26,7 +26,7 @@ def add() -> Response:
         raise NotFound("this node witnesses no log: it has no identity (set `identity` in node.toml)")
     witnessing = keeper.witness_for(node, identity)
     view = service().view()
-    logs = {view.origin: book.verifier(view)}
+    logs = {view.origin: records.verifier(view)}
     try:
         lines = add_checkpoint(request.get_data(), logs, witnessing.signer, WitnessState(witnessing.state))
     except SizeMismatch as e:

@@ -19,7 +19,7 @@ import requests
 from api.client import Client
 from api.node import create_node
 from coop.keys import KeyPair
-from ledger import book
+from ledger import records
 
 COOP = Path(sys.executable).with_name("coop")
 PASSPHRASE = "test passphrase"
@@ -114,7 +114,7 @@ def make_node(home: Path, founder: str = "alice", rules: Mapping[str, Any] = CHA
     for handle, roles in MEMBERS.items():
         node.add_member(handle, roles, ["html"] if roles == ["learner"] else ["python"], author="bob" if roles == ["learner"] else None)
     keys = {handle: node.keys.unlock(handle) for handle in [founder, *MEMBERS]}
-    vkey = book.verifier(node.view()).to_vkey()
+    vkey = records.verifier(node.view()).to_vkey()
     node.index.db.close()
     return keys, vkey
 

@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 
 from coop.node import Node
 from governance import proposals as P
-from ledger import book, log
 from ledger import entries as E
+from ledger import log, records
 
 
 def pay_the_books(node: Node) -> None:
@@ -19,8 +19,8 @@ def pay_the_books(node: Node) -> None:
     node.write(E.REVENUE, revenue)
     view = node.view()
     raw = log.entry_at(view, 0)
-    policy, sha = book.policy_in_force(view)
-    node.write(E.SPLIT, E.split_fields(0, book.leaf_hash_hex(raw), revenue, policy, sha, {"bob": 10000}, None, False, None))
+    policy, sha = records.policy_in_force(view)
+    node.write(E.SPLIT, E.split_fields(0, records.leaf_hash_hex(raw), revenue, policy, sha, {"bob": 10000}, None, False, None))
     node.write(E.PAYOUT, E.with_postings(E.PAYOUT, {"id": "pay-1", "member": "bob", "amount": 20000, "currency": "EUR", "account": "bank",
                                                     "method": "wise", "fee": 100, "arrived": {"amount": 19900, "currency": "EUR"}, "rate": "1"}), "bob")
 
@@ -40,7 +40,7 @@ def test_books_page_shows_balances_and_how_to_check_them(node: Node, client: Fla
     pay_the_books(node)
     html = client.get("/books").get_data(as_text=True)
     assert "member:bob" in html and "670.00 EUR" in html
-    assert book.verifier(node.view()).to_vkey() in html
+    assert records.verifier(node.view()).to_vkey() in html
     assert "coop verify" in html
 
 

@@ -18,8 +18,8 @@ from coop import audit, replication
 from coop.node import Node
 from coop.store import GitStore
 from coop.view import View
-from ledger import book
 from ledger import entries as E
+from ledger import records
 from ledger.fork import check_fork
 from ledger.keeper import STATE_FILE
 from ledger.note import verify_checkpoint
@@ -161,7 +161,7 @@ def test_forked_checkpoint_is_refused_and_both_checkpoints_are_kept(pair: Pair) 
     [kept] = pair.evidence()
     folder = Path(kept["directory"])
     node = open_node({"home": str(pair.ours)})
-    key = book.verifier(node.view())
+    key = records.verifier(node.view())
     node.index.db.close()
     ours, theirs = (verify_checkpoint((folder / f"{side}.ledger.checkpoint").read_bytes(), key, ORIGIN).checkpoint
                     for side in ("ours", "theirs"))

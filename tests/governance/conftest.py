@@ -51,8 +51,8 @@ def close(node: Node) -> Callable[[str, str], dict[str, Any]]:
 def decide_spend(node: Node, clock: Any, propose: Callable[..., str], vote: Callable[..., Any],
                  close: Callable[..., Any]) -> Callable[..., dict[str, str]]:
     """Return a function that funds the treasury, decides a spend proposal and returns what an entry names as authorised_by."""
-    from ledger import book, log
     from ledger import entries as E
+    from ledger import log, records
 
     def decide(amount: int, passes: bool = True) -> dict[str, str]:
         revenue = E.with_postings(E.REVENUE, {"id": "rev-1", "client": "acme", "project": None, "amount": 100000,
@@ -60,8 +60,8 @@ def decide_spend(node: Node, clock: Any, propose: Callable[..., str], vote: Call
         node.write(E.REVENUE, revenue)  # 1,000.00 EUR, of which the treasury's share is 100.00 EUR
         view = node.view()
         raw = log.entry_at(view, 0)
-        policy, sha = book.policy_in_force(view)
-        node.write(E.SPLIT, E.split_fields(0, book.leaf_hash_hex(raw), revenue, policy, sha, {"alice": 10000}, None, False, None))
+        policy, sha = records.policy_in_force(view)
+        node.write(E.SPLIT, E.split_fields(0, records.leaf_hash_hex(raw), revenue, policy, sha, {"alice": 10000}, None, False, None))
         pid = propose({"kind": "spend", "amount": amount, "currency": "EUR", "purpose": "hosting"}, method="majority", closes_in=1)
         for voter in ("alice", "bob"):
             vote(pid, voter, "yes" if passes else "no")

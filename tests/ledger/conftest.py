@@ -13,8 +13,8 @@ import pytest
 
 from api.node import create_node
 from coop.node import Node
-from ledger import book
 from ledger import entries as E
+from ledger import records
 
 PASSPHRASE = "test passphrase"
 ORIGIN = "coop.example/books"
@@ -107,10 +107,10 @@ def write_books(node: Node, count: int, seed: int = 7) -> None:
                   "amount": rng.randint(1, largest), "currency": currency, "account": account}
         revenues.append((writer.count, writer.add(E.REVENUE, E.with_postings(E.REVENUE, fields)), fields))
     writer.flush()
-    policy, sha = book.policy_in_force(node.view())
+    policy, sha = records.policy_in_force(node.view())
     for index, raw, revenue in revenues:
         referrer = rng.choice([None, *MEMBERS])
-        writer.add(E.SPLIT, E.split_fields(index, book.leaf_hash_hex(raw), revenue, policy, sha, _team(rng), referrer,
+        writer.add(E.SPLIT, E.split_fields(index, records.leaf_hash_hex(raw), revenue, policy, sha, _team(rng), referrer,
                                            rng.random() < 0.7, rng.choice([None, *MEMBERS])))
     while writer.count < count:
         _add_movement(writer, rng)
@@ -124,7 +124,7 @@ def _add_movement(writer: BookWriter, rng: random.Random) -> None:
     owed = _owed(writer.balances, currency)
     roll = rng.random()
     n = writer.count
-    # Few assertions: accepting one replays the whole log (see the report on book.balances_now).
+    # Few assertions: accepting one replays the whole log (see the report on balances.balances_now).
     if n % 30 == 0 or not owed:
         key = rng.choice(sorted(writer.balances))
         writer.add(E.ASSERT, E.with_postings(E.ASSERT, {"id": f"chk-{n}", "account": key[0], "amount": writer.balances[key], "currency": key[1]}))

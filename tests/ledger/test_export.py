@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from coop.node import Node
-from ledger import book
+from ledger import balances, records
 from ledger import entries as E
 from ledger.export import beancount_account, dated, hledger_account, to_beancount, to_hledger
 from ledger.money import from_decimal
@@ -116,7 +116,7 @@ def books(books_factory: Callable[[int], Node]) -> Node:
 @pytest.fixture(scope="module")
 def exported(books: Node, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Return the paths of the books exported in both formats."""
-    entries = [(index, entry) for index, entry, _ in book.entry_bodies(books.view())]
+    entries = [(index, entry) for index, entry, _ in records.entry_bodies(books.view())]
     folder = tmp_path_factory.mktemp("export")
     return {"hledger": write(folder, "books.journal", to_hledger(entries)), "beancount": write(folder, "books.beancount", to_beancount(entries))}
 
@@ -171,7 +171,7 @@ def test_every_entry_is_exported_once_with_its_id_and_index(books: Node, exporte
     text = exported[fmt].read_text(encoding="utf-8")
     pattern = r"entry:(\S+), index:(\d+)," if fmt == "hledger" else r'entry: "(\S+)"\n  index: (\d+)\n'
     found = [(entry_id, int(index)) for entry_id, index in re.findall(pattern, text)]
-    assert found == [(entry["id"], index) for index, entry, _ in book.entry_bodies(books.view())]
+    assert found == [(entry["id"], index) for index, entry, _ in records.entry_bodies(books.view())]
     assert len(found) == ENTRIES
 
 
@@ -193,8 +193,8 @@ def test_exported_books_hold_every_kind_of_movement(exported: dict[str, Path]) -
 
 
 def test_hledger_balances_equal_ours(books: Node, exported: dict[str, Path]) -> None:
-    assert hledger_balances(exported["hledger"]) == our_balances(book.balances_now(books.view()), hledger_account)
+    assert hledger_balances(exported["hledger"]) == our_balances(balances.balances_now(books.view()), hledger_account)
 
 
 def test_beancount_balances_equal_ours(books: Node, exported: dict[str, Path]) -> None:
-    assert beancount_balances(exported["beancount"]) == our_balances(book.balances_now(books.view()), beancount_account)
+    assert beancount_balances(exported["beancount"]) == our_balances(balances.balances_now(books.view()), beancount_account)

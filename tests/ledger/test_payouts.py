@@ -19,8 +19,8 @@ from coop.node import Node
 from coop.statements import KeyRecord
 from coop.view import View
 from governance import proposals as P
-from ledger import book, keeper, log
 from ledger import entries as E
+from ledger import keeper, log, records
 
 Clock = Any  # the `clock` fixture of tests/conftest.py: call it for now, advance(seconds) to move it
 EUR = "EUR"
@@ -38,8 +38,8 @@ def receive_and_split(node: Node, shares: dict[str, int]) -> None:
                                           "account": "wise-eur"})
     node.write(E.REVENUE, revenue)
     view = node.view()
-    policy, sha = book.policy_in_force(view)
-    node.write(E.SPLIT, E.split_fields(0, book.leaf_hash_hex(log.entry_at(view, 0)), revenue, policy, sha, shares,
+    policy, sha = records.policy_in_force(view)
+    node.write(E.SPLIT, E.split_fields(0, records.leaf_hash_hex(log.entry_at(view, 0)), revenue, policy, sha, shares,
                                        None, False, None))
 
 
@@ -101,7 +101,7 @@ def test_a_charter_proposal_naming_treasurers_badly_is_refused(node: Node, treas
 
 def log_leaf(node: Node) -> Callable[[View], Mapping[str, bytes | None]]:
     """Return the effect of appending the entries staged in a view to the log, as the keeper would."""
-    return lambda view: log.append_changes(view, book.staged_entries(view), keeper.signer(node, view))
+    return lambda view: log.append_changes(view, records.staged_entries(view), keeper.signer(node, view))
 
 
 def test_a_payout_by_an_unauthorised_author_in_history_is_reported(paid: Node, commit_unchecked: Callable[..., str]) -> None:
@@ -110,7 +110,7 @@ def test_a_payout_by_an_unauthorised_author_in_history_is_reported(paid: Node, c
     report = audit.verify_repository(paid.store, paid.registry)
 
     assert [str(p) for p in report.problems] == [
-        f"commit {commit[:12]}: {book.entry_path('pay-1')}: a payout to 'bob' is recorded only by 'bob' or a treasurer "
+        f"commit {commit[:12]}: {records.entry_path('pay-1')}: a payout to 'bob' is recorded only by 'bob' or a treasurer "
         "the charter names (nobody yet), not by 'carol'"]
 
 

@@ -12,8 +12,8 @@ from coop import statements
 from coop.errors import BadInput, Conflict, CoopError, Forbidden, Invalid, NotFound
 from coop.node import Node
 from governance import proposals as P
-from ledger import book
 from ledger import entries as E
+from ledger import records
 from projects import clients
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def test_referral_effect_reassigns_the_referrer(node: Node, shop: Shop, decide: 
 
     assert outcome["applied"] is True
     assert clients.referrer(node.view(), "acme") == "bob"
-    split = next(body for _, body, _ in book.entry_bodies(node.view()) if body["type"] == E.SPLIT)
+    split = next(body for _, body, _ in records.entry_bodies(node.view()) if body["type"] == E.SPLIT)
     assert (split["referrer"], split["referral_active"]) == ("bob", True)
 
 

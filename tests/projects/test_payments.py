@@ -13,8 +13,8 @@ from coop import statements
 from coop.charter import DEFAULT_RULES
 from coop.errors import Conflict, CoopError, Invalid
 from coop.node import Node
-from ledger import book, log
 from ledger import entries as E
+from ledger import log, records
 from ledger.money import MAX_AMOUNT
 from ledger.splits import WHOLE, SplitPolicy
 from projects import work
@@ -39,7 +39,7 @@ WITHOUT_REFERRAL = [
 
 def the_split(node: Node) -> dict[str, Any]:
     """Return the one split entry in the log."""
-    (split,) = [dict(body) for _, body, _ in book.entry_bodies(node.view()) if body["type"] == E.SPLIT]
+    (split,) = [dict(body) for _, body, _ in records.entry_bodies(node.view()) if body["type"] == E.SPLIT]
     return split
 
 
@@ -84,8 +84,8 @@ def test_backdated_revenue_cannot_revive_an_expired_referral(node: Node, open_sh
                                           "amount": 123457, "currency": "EUR", "account": "wise-eur"})
     # carol, the referrer, dates the payment the day after she registered acme: a node refuses only future dates.
     revenue_raw = node.sign(E.REVENUE, revenue, "carol", view, "2025-10-02T00:00:00Z", seq + 1)
-    policy, sha = book.policy_in_force(view)
-    split = E.split_fields(log.size(view), book.leaf_hash_hex(revenue_raw), revenue, policy, sha, {"bob": WHOLE}, "carol", True, "alice")
+    policy, sha = records.policy_in_force(view)
+    split = E.split_fields(log.size(view), records.leaf_hash_hex(revenue_raw), revenue, policy, sha, {"bob": WHOLE}, "carol", True, "alice")
 
     refused(lambda: node.submit([revenue_raw, node.sign(E.SPLIT, split, "carol", view, None, seq + 2)]), CoopError)
 
@@ -130,16 +130,16 @@ def write_revenue(node: Node) -> tuple[int, bytes, dict[str, Any]]:
     fields = E.with_postings(E.REVENUE, {"id": work.revenue_id("shop", "m1"), "client": "acme", "project": "shop", "milestone": "m1",
                                          "amount": 123457, "currency": "EUR", "account": "wise-eur"})
     receipt = node.write(E.REVENUE, fields, "bob")
-    index = next(i for i, body, _ in book.entry_bodies(node.view()) if body["id"] == fields["id"])
+    index = next(i for i, body, _ in records.entry_bodies(node.view()) if body["id"] == fields["id"])
     return index, node.view().read(receipt.path) or b"", fields
 
 
 def write_split(node: Node, revenue: tuple[int, bytes, dict[str, Any]], **inputs: Any) -> None:
     """Write the split of a recorded revenue by hand, with the project's inputs unless told otherwise."""
     index, raw, fields = revenue
-    policy, sha = book.policy_in_force(node.view())
+    policy, sha = records.policy_in_force(node.view())
     chosen = {"team": {"bob": 6000, "carol": 4000}, "referrer": "carol", "referral_active": True, "liaison": "alice", **inputs}
-    node.write(E.SPLIT, E.split_fields(index, book.leaf_hash_hex(raw), fields, policy, sha, chosen["team"], chosen["referrer"],
+    node.write(E.SPLIT, E.split_fields(index, records.leaf_hash_hex(raw), fields, policy, sha, chosen["team"], chosen["referrer"],
                                        chosen["referral_active"], chosen["liaison"]), "bob")
 
 
@@ -198,7 +198,7 @@ def test_split_of_a_paid_milestone_sums_to_the_revenue_with_no_negative_part(tea
                                                                               referral_active: bool, liaison: str | None, currency: str) -> None:
     revenue = {"id": "rev-shop-m1", "client": "acme", "project": "shop", "amount": amount, "currency": currency}
 
-    fields = E.split_fields(0, "00" * 32, revenue, POLICY, book.policy_sha256(POLICY.to_dict()), team, referrer,
+    fields = E.split_fields(0, "00" * 32, revenue, POLICY, records.policy_sha256(POLICY.to_dict()), team, referrer,
                             referral_active, liaison)
 
     postings = fields["postings"]

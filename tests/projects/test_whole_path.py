@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from coop import audit, statements
 from coop.node import Node
-from ledger import book
+from ledger import balances, records
 from ledger import entries as E
 from projects import clients, payments, work
 
@@ -35,7 +35,7 @@ def test_referred_client_to_paid_milestone_splits_to_the_cent_and_verifies(node:
     #   treasury 12,345   referral 6,173   liaison 6,173   learners 3,704   team 95,062
     # The team's 95,062 by shares: bob 60% = 57,037.2, carol 40% = 38,024.8; the cent left goes to carol (.8).
     #   bob 57,037   carol 38,025 + 6,173 referral = 44,198   alice 6,173
-    entries = {body["id"]: body for _, body, _ in book.entry_bodies(node.view())}
+    entries = {body["id"]: body for _, body, _ in records.entry_bodies(node.view())}
     revenue = entries[work.revenue_id("shop", "m1")]
     assert (revenue["client"], revenue["project"], revenue["milestone"], revenue["amount"], revenue["currency"]) == \
         ("acme", "shop", "m1", 123457, "EUR")
@@ -49,7 +49,7 @@ def test_referred_client_to_paid_milestone_splits_to_the_cent_and_verifies(node:
         {"account": "member:carol", "amount": -44198, "currency": "EUR"},
         {"account": "treasury", "amount": -12345, "currency": "EUR"},
     ]
-    assert book.balances_now(node.view()) == {
+    assert balances.balances_now(node.view()) == {
         ("assets:wise-eur", "EUR"): 123457,
         ("income:acme", "EUR"): 0,
         ("treasury", "EUR"): -12345,

@@ -19,7 +19,7 @@ from coop.keys import KeyPair
 from coop.node import Node
 from coop.statements import KeyRecord
 from coop.view import View
-from ledger import book, log
+from ledger import audit, log, records
 from ledger import entries as E
 from ledger.index import BUNDLES
 
@@ -55,8 +55,8 @@ def record_revenue(node: Node, entry_id: str = "rev-1", amount: int = 150_000) -
 
 def split(node: Node, index: int, raw: bytes, revenue: dict[str, Any], team: dict[str, int]) -> dict[str, Any]:
     """Return the fields of a split of a logged revenue under the policy in force."""
-    policy, sha = book.policy_in_force(node.view())
-    return E.split_fields(index, book.leaf_hash_hex(raw), revenue, policy, sha, team, "bob", True, None)
+    policy, sha = records.policy_in_force(node.view())
+    return E.split_fields(index, records.leaf_hash_hex(raw), revenue, policy, sha, team, "bob", True, None)
 
 
 def test_second_split_of_a_revenue_is_refused(node: Node) -> None:
@@ -191,7 +191,7 @@ def books(books_factory: Callable[[int], Node]) -> Node:
 def test_verify_ledger_passes_on_good_books(books: Node) -> None:
     view = books.view()
     assert log.size(view) == 260
-    assert book.verify_ledger(view) == []
+    assert audit.verify_ledger(view) == []
 
 
 def log_files(view: View) -> dict[str, list[str]]:
@@ -200,7 +200,7 @@ def log_files(view: View) -> dict[str, list[str]]:
     assert snapshot is not None
     tiles = list(snapshot.walk(log.TILE_DIR.rstrip("/")))
     return {"hash tile": [p for p in tiles if not p.startswith(BUNDLES)], "entry bundle": [p for p in tiles if p.startswith(BUNDLES)],
-            "checkpoint": [log.CHECKPOINT], "entry file": list(snapshot.walk(book.ENTRY_DIR.rstrip("/")))}
+            "checkpoint": [log.CHECKPOINT], "entry file": list(snapshot.walk(records.ENTRY_DIR.rstrip("/")))}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -217,7 +217,7 @@ def test_any_changed_byte_in_the_log_files_is_caught(books: Node, data: st.DataO
     signer = books.commit_signer()
     books.store.commit(lambda snapshot: {path: tampered}, "tamper", signer)
     try:
-        assert book.verify_ledger(books.view()) != []
+        assert audit.verify_ledger(books.view()) != []
     finally:
         books.store.commit(lambda snapshot: {path: original}, "restore", signer)
     assert books.view().read(path) == original
@@ -239,10 +239,10 @@ def test_writer_killed_while_appending_leaves_consistent_books(node: Node, home:
             finally:
                 writer.kill()
         view = node.view()
-        assert book.verify_ledger(view) == []
-        assert [body["id"] for _, body, _ in book.entry_bodies(view)][-1].startswith(f"kill{round_number}-")
+        assert audit.verify_ledger(view) == []
+        assert [body["id"] for _, body, _ in records.entry_bodies(view)][-1].startswith(f"kill{round_number}-")
     node.write(E.REVENUE, revenue_fields("after-the-crash"))
-    assert book.verify_ledger(node.view()) == []
+    assert audit.verify_ledger(node.view()) == []
 
 
 def test_concurrent_writers_get_distinct_contiguous_indices(node: Node, home: Path) -> None:
@@ -256,9 +256,9 @@ def test_concurrent_writers_get_distinct_contiguous_indices(node: Node, home: Pa
                 failures[author] = errors[-2000:]
     assert not failures, failures
     view = node.view()
-    logged = [(index, body["id"]) for index, body, _ in book.entry_bodies(view)]
+    logged = [(index, body["id"]) for index, body, _ in records.entry_bodies(view)]
     assert [index for index, _ in logged] == list(range(60))
     assert sorted(entry_id for _, entry_id in logged) == sorted(f"{a}-{n}" for a in authors for n in range(20))
     for author in authors:  # each writer's entries keep its own order
         assert [entry_id for _, entry_id in logged if entry_id.startswith(author)] == [f"{author}-{n}" for n in range(20)]
-    assert book.verify_ledger(view) == []
+    assert audit.verify_ledger(view) == []
