@@ -1,4 +1,4 @@
-"""One accept path: a node taking a statement now and `coop verify` replaying it later give the same verdict."""
+"""One accept path: a node taking a statement now, `coop verify` replaying it and the merge rule give the same verdict."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,14 +6,15 @@ from typing import Any
 
 import pytest
 
-from coop import audit, replay, statements
+from coop import audit, merge, replay, statements
 from coop.accept import accept
+from coop.authors import member_path
 from coop.errors import CoopError
 from coop.keys import KeyPair
 from coop.members import MEMBER_TYPE, member_fields
 from coop.node import Node
 from coop.statements import KeyRecord, Statement
-from coop.store import Snapshot
+from coop.store import BRANCH, Snapshot
 from coop.view import View
 from ledger import entries as E
 
@@ -133,3 +134,21 @@ def test_a_statement_listed_twice_in_history_is_reported_not_taken_again(node: N
     problems = [p.message for p in audit.verify_repository(node.store, node.registry).problems]
 
     assert problems == [f"{receipt.path}: listed in the commit message, but its parent holds it already"]
+
+
+def test_a_statement_the_merge_leaves_out_is_refused_by_a_node_with_the_same_error(node: Node) -> None:
+    repo = node.store.repo
+    base = repo.references[BRANCH].target
+    node.add_member("erin", ["learner"], [], author="bob")
+    one = repo.references[BRANCH].target
+    repo.references[BRANCH].set_target(base)  # as if another node had written from the same head
+    node.add_member("erin", ["learner"], ["go"], author="carol")
+    plan = merge.plan(node.store, node.registry, str(one), str(repo.references[BRANCH].target))
+    theirs = Snapshot(repo, plan.other).read(member_path("erin"))
+    assert theirs is not None
+    repo.references[BRANCH].set_target(plan.kept.id)
+
+    verdict = arrival_verdict(node, theirs)
+
+    assert verdict.startswith("Conflict: ")
+    assert plan.left_out == [(member_path("erin"), verdict.split(": ", 1)[1])]
