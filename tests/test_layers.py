@@ -22,6 +22,7 @@ FORBIDDEN = {
 }
 # Kernel tests build their node with the kernel alone (tests/coop/conftest.py); these modules need more, and say why.
 KERNEL_TESTS_BEYOND_THE_KERNEL = {
+    "test_accept": "node and replay must agree for every area's kinds, the ledger's rules included (marked every_area)",
     "test_merge": "two merge rules are about the ledger's log, which only a node with the ledger has (marked every_area)",
     "test_postgres": "the index of every area's tables must read the same on PostgreSQL, in a node made by the wiring",
 }
