@@ -8,13 +8,12 @@ from typing import Any
 import click
 
 from api.context import Context, existing_member, pass_ctx, read_text
+from api.usecases import governance as usecases
 from coop import canonical, statements
-from coop.errors import BadInput
-from coop.ids import check_id
+from coop.errors import BadInput, NotFound
 from coop.view import View
-from governance import proposals as P
 from governance.durations import parse_duration
-from governance.index import ProposalRow, VoteRow
+from governance.index import find_proposals
 from governance.methods import Method
 from governance.render import to_text
 from ledger.money import parse_money
@@ -82,11 +81,10 @@ def propose(ctx: Context, file: Path, kind: str, method: str, closes_in: str | N
     heading = next((line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")), None)
     chosen_title = title or heading or file.stem
     effect = effect_from_options(ctx.node.view(), kind, handle, rules, policy, amount, purpose, effect_json)
-    pid = check_id(proposal_id, "proposal id") if proposal_id else f"p-{secrets.token_hex(3)}"
+    pid = proposal_id or f"p-{secrets.token_hex(3)}"
     seconds = parse_duration(closes_in) if closes_in else None
-    fields = P.proposal_fields(pid, chosen_title, text, method, effect, ctx.node.view(), seconds, list(options))
-    ctx.node.write(P.PROPOSAL_TYPE, fields, ctx.identity)
-    state = f"open until {fields['closes']}" if seconds else "a draft (open it with --closes-in)"
+    written = usecases.open_proposal(ctx.node, ctx.identity, pid, chosen_title, text, method, effect, seconds, options)
+    state = f"open until {written.closes}" if written.closes else "a draft (open it with --closes-in)"
     click.echo(f"proposal {pid!r} is {state}")
     click.echo(pid)
 
@@ -100,16 +98,7 @@ def proposals(ctx: Context, state: str, not_voted: bool) -> None:
     node = ctx.node
     me = node.identity(ctx.identity).handle if not_voted else None
 
-    def rows() -> list[Any]:
-        query = ProposalRow.select().order_by(ProposalRow.closes.desc(nulls="LAST"), ProposalRow.proposal_id)
-        if state != "all":
-            query = query.where(ProposalRow.state == state)
-        if me is not None:
-            voted = VoteRow.select(VoteRow.proposal_id).where(VoteRow.voter == me)
-            query = query.where(ProposalRow.state == "open", ProposalRow.proposal_id.not_in(voted))
-        return list(query)
-
-    found = node.index.query(rows)
+    found = node.index.query(lambda: find_proposals(None if state == "all" else state, not_voted_by=me, order="closing"))
     now = statements.now()
     click.echo(f"{'ID':<16} {'STATE':<9} {'RESULT':<10} {'CLOSES':<21} {'EFFECT':<13} TITLE")
     for r in found:
@@ -127,29 +116,27 @@ def proposal() -> None:
 @pass_ctx
 def proposal_show(ctx: Context, proposal_id: str) -> None:
     """Show a proposal's text, its current tally and who has not voted yet."""
-    view = ctx.node.view()
-    body = view.body(P.proposal_path(check_id(proposal_id, "proposal id")))
-    if body is None:
-        raise BadInput(f"no proposal {proposal_id!r}")
+    try:
+        status = usecases.proposal_status(ctx.node.view(), proposal_id)
+    except NotFound as e:
+        raise BadInput(e.message) from None
+    body = status.body
     click.echo(f"{body['id']}: {body['title']}  (by {body['author']}, {body['method']}, effect {body['effect']['kind']})")
     if body.get("opens"):
         click.echo(f"open {body['opens']} - {body['closes']}")
     click.echo("")
     click.echo(to_text(body["text"]))
-    if body.get("opens") is None:
+    if status.tally is None:
         click.echo("\n(draft: not open for votes)")
         return
-    outcome = view.body(P.outcome_path(body["id"]))
-    tally = outcome["tally"] if outcome else P.count(view, body["id"]).to_dict()
+    tally, outcome = status.tally, status.outcome
     click.echo(f"\n{'Outcome' if outcome else 'Tally so far'}: {tally['outcome']}  counts {tally['counts']}  "
                f"quorum {tally['quorum_reached']}/{tally['quorum_needed']}")
     if tally.get("winner"):
         click.echo(f"winner: {tally['winner']}")
     if outcome and not outcome["applied"] and tally["outcome"] == "passed":
         click.echo(f"passed but not applied: {outcome.get('not_applied_because', '')}")
-    voted = {v["author"] for v in P.votes(view, body["id"])}
-    waiting = [h for h in body["eligible"] if h not in voted]
-    click.echo(f"not voted yet: {', '.join(waiting) if waiting else 'nobody'}")
+    click.echo(f"not voted yet: {', '.join(status.not_voted) if status.not_voted else 'nobody'}")
 
 
 @click.command()
@@ -160,9 +147,8 @@ def proposal_show(ctx: Context, proposal_id: str) -> None:
 @pass_ctx
 def vote(ctx: Context, proposal_id: str, choice: str, reason: str, rank: str | None) -> None:
     """Vote on the current version of a proposal; voting again replaces your vote until it closes."""
-    ranking = [r.strip() for r in rank.split(",")] if rank else None
-    fields = P.vote_fields(ctx.node.view(), check_id(proposal_id, "proposal id"), choice, reason, ranking)
-    receipt = ctx.node.write(P.VOTE_TYPE, fields, ctx.identity)
+    ranking = [r.strip() for r in rank.split(",")] if rank else []
+    receipt = usecases.vote(ctx.node, ctx.identity, proposal_id, choice, reason, ranking)
     click.echo(f"vote {choice!r} on {proposal_id} recorded at {receipt.path}")
 
 
@@ -171,12 +157,9 @@ def vote(ctx: Context, proposal_id: str, choice: str, reason: str, rank: str | N
 @pass_ctx
 def close(ctx: Context, proposal_id: str) -> None:
     """Close a proposal after its window: count, record the outcome, apply the effect."""
-    node = ctx.node
-    governance = node.registry.area("governance").service
-    fields = governance.outcome_fields(node.view(), check_id(proposal_id, "proposal id"))
-    node.write(P.OUTCOME_TYPE, fields, ctx.identity)
-    tally = fields["tally"]
-    applied = "applied" if fields["applied"] else f"not applied: {fields.get('not_applied_because', 'it did not pass')}"
+    closed = usecases.close(ctx.node, ctx.identity, proposal_id)
+    tally = closed.tally
+    applied = "applied" if closed.applied else f"not applied: {closed.not_applied_because or 'it did not pass'}"
     winner = f", winner {tally['winner']}" if tally.get("winner") else ""
     click.echo(f"{proposal_id}: {tally['outcome']}{winner} (counts {tally['counts']}, quorum {tally['quorum_reached']}/{tally['quorum_needed']}); effect {applied}")
 

@@ -1,22 +1,20 @@
 """Proposals and votes: lists from the index, each proposal with its sanitised HTML and live tally."""
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-import peewee
 from flask import Blueprint, Response, jsonify
 
 from api.http import params
 from api.http.service import per_head, service
 from api.http.statements import accept
+from api.usecases.governance import proposal_status
 from coop import statements
 from coop.errors import Invalid, NotFound
 from coop.ids import check_id
-from coop.index import dicts
 from coop.statements import COMMON_FIELDS
 from governance import proposals as P
-from governance.index import ProposalRow, VoteRow
+from governance.index import ProposalSummary, find_proposals, find_votes
 from governance.methods import Method
 from governance.render import to_html
 
@@ -24,11 +22,11 @@ bp = Blueprint("governance", __name__)
 STATES = ("draft", "open", "closed")
 
 
-def proposal_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Return the API form of an indexed proposal row."""
-    return {"id": row["proposal_id"], "title": row["title"], "author": row["author"], "effect": row["effect"], "method": row["method"],
-            "opens": row["opens"], "closes": row["closes"], "state": row["state"], "result": row["result"],
-            "applied": row["applied"], "votes": row["votes"]}
+def proposal_row(row: ProposalSummary) -> dict[str, Any]:
+    """Return the API form of an indexed proposal."""
+    return {"id": row.proposal_id, "title": row.title, "author": row.author, "effect": row.effect, "method": row.method,
+            "opens": row.opens, "closes": row.closes, "state": row.state, "result": row.result,
+            "applied": row.applied, "votes": row.votes}
 
 
 @bp.get("/api/v1/governance")
@@ -49,40 +47,20 @@ def list_proposals() -> Response:
     state, author, effect = params.choice("state", STATES), params.optional_id("author"), params.optional_id("effect")
     size, after = params.limit(), params.after(str)
 
-    def rows() -> list[dict[str, Any]]:
-        votes = (VoteRow.select(VoteRow.proposal_id, peewee.fn.COUNT(VoteRow.voter).alias("n"))
-                 .group_by(VoteRow.proposal_id).alias("v"))
-        query = (ProposalRow.select(ProposalRow, peewee.fn.COALESCE(votes.c.n, 0).alias("votes"))
-                 .join(votes, peewee.JOIN.LEFT_OUTER, on=(votes.c.proposal_id == ProposalRow.proposal_id)))
-        if state:
-            query = query.where(ProposalRow.state == state)
-        if author:
-            query = query.where(ProposalRow.author == author)
-        if effect:
-            query = query.where(ProposalRow.effect == effect)
-        if after is not None:
-            query = query.where(ProposalRow.proposal_id > after)
-        return list(dicts(query.order_by(ProposalRow.proposal_id).limit(size + 1)))
-
-    return params.page(service().query(rows), size, lambda r: r["proposal_id"], proposal_row)
+    found = service().query(lambda: find_proposals(state, author, effect, after, limit=size + 1))
+    return params.page(found, size, lambda r: r.proposal_id, proposal_row)
 
 
 @bp.get("/api/v1/proposals/<proposal_id>")
 @per_head
 def get_proposal(proposal_id: str) -> Response:
     """Return a proposal with its text as safe HTML, its state and its tally as of now."""
-    view = service().view()
-    raw = view.read(P.proposal_path(check_id(proposal_id, "proposal id")))
-    if raw is None:
-        raise NotFound(f"no proposal {proposal_id!r}")
-    body = statements.parse(raw)[0]
-    outcome = view.body(P.outcome_path(proposal_id))
-    state = "draft" if body.get("opens") is None else "closed" if outcome is not None else "open"
-    fields = {k: v for k, v in body.items() if k not in ("type", "coop", "seq", "body_sha256")}
+    status = proposal_status(service().view(), proposal_id)
+    outcome = status.outcome
+    fields = {k: v for k, v in status.body.items() if k not in ("type", "coop", "seq", "body_sha256")}
     return jsonify({
-        **fields, "sha256": hashlib.sha256(raw).hexdigest(), "html": to_html(body["text"]), "state": state,
-        "tally": P.count(view, proposal_id).to_dict() if state != "draft" else None,
-        "votes": len(view.list(f"{P.proposal_dir(proposal_id)}/votes")),
+        **fields, "sha256": status.sha256, "html": to_html(status.body["text"]), "state": status.state, "tally": status.tally,
+        "votes": status.votes,
         "outcome": None if outcome is None else {"closed": outcome["created"], "closed_by": outcome["author"], "applied": outcome["applied"],
                                                  "result": outcome["tally"]["outcome"],
                                                  "not_applied_because": outcome.get("not_applied_because")},
@@ -97,15 +75,8 @@ def list_votes(proposal_id: str) -> Response:
     size, after = params.limit(), params.after(str)
     if service().view().read(P.proposal_path(proposal_id)) is None:
         raise NotFound(f"no proposal {proposal_id!r}")
-
-    def rows() -> list[dict[str, Any]]:
-        query = VoteRow.select().where(VoteRow.proposal_id == proposal_id)
-        if after is not None:
-            query = query.where(VoteRow.voter > after)
-        return list(dicts(query.order_by(VoteRow.voter).limit(size + 1)))
-
-    return params.page(service().query(rows), size, lambda r: r["voter"],
-                       lambda r: {"voter": r["voter"], "choice": r["choice"], "created": r["created"]})
+    found = service().query(lambda: find_votes(proposal_id, after, limit=size + 1))
+    return params.page(found, size, lambda r: r.voter, lambda r: {"voter": r.voter, "choice": r.choice, "created": r.created})
 
 
 @bp.get("/api/v1/proposals/<proposal_id>/outcome")

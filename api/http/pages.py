@@ -14,11 +14,9 @@ from markupsafe import Markup, escape
 
 from api.http.ledger import summarise
 from api.http.service import per_head, service
-from coop.errors import NotFound
-from coop.ids import check_id
+from api.usecases.governance import proposal_status
 from coop.index import dicts, tuples
-from governance import proposals as P
-from governance.index import ProposalRow
+from governance.index import find_proposals
 from governance.render import to_html
 from ledger import entries as E
 from ledger import records, witness
@@ -121,23 +119,17 @@ def money_picture(totals: dict[str, Any], currency: str) -> Markup:
 @per_head
 def proposals_page() -> Response:
     """List proposals, open ones first."""
-    rows = service().query(lambda: list(ProposalRow.select().order_by(ProposalRow.state.desc(), ProposalRow.closes.desc())))
-    return page("Proposals", PROPOSALS, rows=rows)
+    return page("Proposals", PROPOSALS, rows=service().query(lambda: find_proposals(order="state")))
 
 
 @bp.get("/proposals/<proposal_id>")
 @per_head
 def proposal_page(proposal_id: str) -> Response:
     """Show one proposal: its text, rendered and sanitised, and its tally."""
-    view = service().view()
-    body = view.body(P.proposal_path(check_id(proposal_id, "proposal id")))
-    if body is None:
-        raise NotFound(f"no proposal {proposal_id!r}")
-    outcome = view.body(P.outcome_path(body["id"]))
-    tally = outcome["tally"] if outcome else (P.count(view, body["id"]).to_dict() if body.get("opens") else None)
-    voted = {v["author"] for v in P.votes(view, body["id"])}
-    waiting = [h for h in body.get("eligible", []) if h not in voted] if not outcome else []
-    return page(body["title"], PROPOSAL, p=body, html=Markup(to_html(body["text"])), tally=tally, closed=outcome is not None, waiting=waiting)
+    status = proposal_status(service().view(), proposal_id)
+    waiting = [] if status.closed else list(status.not_voted)
+    return page(status.body["title"], PROPOSAL, p=status.body, html=Markup(to_html(status.body["text"])), tally=status.tally,
+                closed=status.closed, waiting=waiting)
 
 
 @bp.get("/projects")
