@@ -8,6 +8,7 @@ signed commit or none do.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -29,6 +30,8 @@ from coop.view import View
 REPO_DIR = "repo.git"
 MAINTAIN_EVERY = 256  # commits between `git gc --auto` runs (a no-op until loose objects pile up)
 KEYS_DIR = "keys"
+
+Sign = Callable[[str, Mapping[str, Any]], bytes]  # signs a statement of a kind with the next sequence number of a batch
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,22 @@ class Node:
         the sequence number is always the author's next one however many writers
         share the key.
         """
-        return self._commit(lambda view: [self.sign(kind, fields, author, view=view, created=created)], None)[0]
+        return self.write_batch(lambda view, sign: [sign(kind, fields)], author, created)[0]
+
+    def write_batch(self, build: Callable[[View, Sign], Sequence[bytes]], author: str | None = None, created: str | None = None,
+                    message: str | None = None) -> list[Receipt]:
+        """Sign several statements as one identity and submit them in one commit, or none of them.
+
+        `build` is asked for the statements against the head the commit builds on, again
+        on every retry, with a `sign(kind, fields)` that gives each the author's next
+        sequence number in turn, all dated alike.
+        """
+        def make(view: View) -> Sequence[bytes]:
+            handle, stamp = self.identity(author).handle, created or self.clock()
+            numbers = itertools.count(view.last_seq(handle) + 1)
+            return build(view, lambda kind, fields: self.sign(kind, fields, handle, view, stamp, next(numbers)))
+
+        return self._commit(make, message)
 
     # -- members ----------------------------------------------------------------------
 
