@@ -10,6 +10,7 @@
     log = list(coop.deliveries(key))             # the app's delivery log, signed by the app
     entry = coop.verify_entry(12, vkey)          # inclusion proof against the log's verifier key
     report = coop.audit(vkey)                    # the whole log, from its tiles, against the key
+    coop.pay_milestone(key, "shop", "m1", 120000, "EUR", "wise-eur")  # revenue, split, milestone paid: one commit
 
 Nothing the server says is trusted where it can be checked: receipts and the
 audit are verified against the log's verifier key, webhooks against the node
@@ -17,13 +18,14 @@ keys.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
@@ -38,10 +40,12 @@ from governance.proposals import OUTCOME_TYPE, PROPOSAL_TYPE, VOTE_TYPE, text_sh
 from ledger import entries as E
 from ledger import merkle, tiles
 from ledger.note import TlogProof, VerifiedCheckpoint, Verifier, verify_checkpoint, verify_tlog_proof
+from projects.payments import PaymentTerms
 
 WRITE_DEADLINE = 60.0  # seconds a write keeps signing again while writers sharing its key take the numbers first
 BACKOFF_FIRST = 0.01
 BACKOFF_MAX = 0.5
+T = TypeVar("T")
 
 
 def now() -> str:
@@ -169,11 +173,15 @@ class Client:
         so writers sharing a key spread out instead of colliding again; it gives up
         only after `write_deadline` seconds.
         """
+        return self._signing_again(lambda: self.post(self.sign(pair, kind, fields), path))
+
+    def _signing_again(self, attempt: Callable[[], T]) -> T:
+        """Run a signed write again, with growing random waits, while writers sharing its key take its numbers first."""
         deadline = time.monotonic() + self.write_deadline
         losses = 0
         while True:
             try:
-                return self.post(self.sign(pair, kind, fields), path)
+                return attempt()
             except ApiError as e:
                 if e.code != SequenceUsed.code or time.monotonic() >= deadline:
                     raise
@@ -204,6 +212,29 @@ class Client:
         """Close a proposal whose window has ended, signing the outcome the node computes from the votes."""
         fields = self.get(f"/api/v1/proposals/{proposal_id}/outcome")["fields"]
         return self.submit(pair, OUTCOME_TYPE, fields, f"/api/v1/proposals/{proposal_id}/outcome")
+
+    # -- projects -----------------------------------------------------------------------
+
+    def pay_milestone(self, pair: KeyPair, project_id: str, milestone_id: str, amount: int, currency: str,
+                      account: str) -> list[dict[str, Any]]:
+        """Record that a milestone's `amount` (minor units) arrived in `account`: revenue, split and milestone paid, in one commit.
+
+        The node says what the payment must carry now (the split's team, referrer and
+        liaison, the log index); the three statements are signed here with the payer's
+        key and posted together, so the node never holds it.
+        """
+        path = f"/api/v1/projects/{project_id}/milestones/{milestone_id}/payment"
+
+        def attempt() -> list[dict[str, Any]]:
+            terms = PaymentTerms.from_dict(self.get(path))
+            numbers = itertools.count(self.next_seq(pair.handle))
+            raws = terms.statements(lambda kind, fields: self.sign(pair, kind, fields, next(numbers), terms.created),
+                                    amount, currency, account)
+            body = canonical.encode([canonical.decode(raw) for raw in raws])
+            answer: list[dict[str, Any]] = self.request("POST", path, data=body, headers={"Content-Type": "application/json"}).json()["items"]
+            return answer
+
+        return self._signing_again(attempt)
 
     # -- apps and webhooks --------------------------------------------------------------
 

@@ -115,6 +115,9 @@ SCHEMAS: dict[str, Any] = {
                     "state": {"type": "string", "enum": list(STATES)}}),
     "Milestone": obj({"project": ID, "milestone": ID, "title": TEXT, "amount": INT, "currency": TEXT,
                       "status": {"type": "string", "enum": list(MILESTONE_STATUSES)}}),
+    "PaymentTerms": obj({"project": ID, "milestone": ID, "client": ID, "created": TIME, "index": INT, "policy": {"type": "object"},
+                         "policy_sha256": HEX64, "team": {"type": "object", "additionalProperties": INT}, "referrer": nullable(ID),
+                         "referral_active": BOOL, "liaison": nullable(ID), "paid": {"type": "object"}}),
     "ProjectDetail": obj({"id": ID, "client": ID, "title": TEXT, "text": TEXT, "html": TEXT, "skills": array(TEXT), "budget": MONEY,
                           "deadline": TEXT, "author": ID, "created": TIME, "state": {"type": "string", "enum": list(STATES)},
                           "liaison": nullable(ID), "team": {"type": "object", "additionalProperties": INT},
@@ -314,6 +317,12 @@ def paths() -> dict[str, Any]:
         "/api/v1/projects/{project_id}/moves": {"post": post("Move the project's state.", "coop.project-move/v1", [prj], tag="projects")},
         "/api/v1/projects/{project_id}/milestones": {"post": post("Plan, deliver or accept a milestone.", "coop.milestone/v1", [prj],
                                                                   tag="projects")},
+        "/api/v1/projects/{project_id}/milestones/{milestone_id}/payment": {
+            "get": get("What a payment of the milestone received now must carry, to sign it with the payer's key.",
+                       ref("PaymentTerms"), [prj, path("milestone_id")], tag="projects"),
+            "post": post("Pay the milestone: its revenue, that revenue's split and the milestone marked paid, in one commit.",
+                         "coop.revenue/v1, coop.split/v1 and coop.milestone/v1 (status paid), in that order, for this milestone",
+                         [prj, path("milestone_id")], tag="projects", batch=True)},
         "/api/v1/milestones": {"get": listing("Milestones across projects.", "Milestone", [
             query("status", enum(MILESTONE_STATUSES), "Only this status."), query("project", ID, "Only of this project.")], tag="projects")},
     }

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import click
 import peewee
 
 from api.context import Context, existing_member, parse_shares, pass_ctx, read_text
+from api.usecases.payments import pay_milestone
 from coop import statements
 from coop.errors import BadInput
 from coop.ids import check_id, normalise_handle
@@ -17,7 +18,7 @@ from ledger import entries as E
 from ledger import records
 from ledger.index import EntryRow, PostingRow
 from ledger.money import check_currency, from_decimal, parse_money, to_decimal
-from projects import clients, learners, matching, outcomes, payments, work
+from projects import clients, learners, matching, outcomes, work
 from projects.index import ClientRow, LearnerRow, ProjectRow, TeamRow
 
 
@@ -254,12 +255,9 @@ def milestone_accept(ctx: Context, project_id: str, milestone_id: str) -> None:
 def pay(ctx: Context, project_id: str, milestone_id: str, amount: str, currency: str, account: str) -> None:
     """Record a milestone's payment: revenue and its split in one step."""
     currency = check_currency(currency.upper())
-    receipts = payments.pay(ctx.node, check_id(project_id, "project id"), check_id(milestone_id, "milestone id"),
-                            from_decimal(amount, currency), currency, account, ctx.identity)
-    view = ctx.node.view()
-    split = cast(dict[str, Any], view.body(receipts[1].path))  # the split was just committed
-    click.echo(f"paid {milestone_id} of {project_id}: {amount} {currency}, split in commit {receipts[0].commit[:12]}")
-    for posting in split["postings"]:
+    paid = pay_milestone(ctx.node, ctx.identity, project_id, milestone_id, from_decimal(amount, currency), currency, account)
+    click.echo(f"paid {milestone_id} of {project_id}: {amount} {currency}, split in commit {paid.receipts[0].commit[:12]}")
+    for posting in paid.postings:
         if not posting["account"].startswith("income:"):
             click.echo(f"  {posting['account']:<24} {to_decimal(-posting['amount'], currency):>12} {currency}")
 

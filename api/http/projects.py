@@ -7,7 +7,8 @@ from flask import Blueprint, Response, jsonify
 
 from api.http import params
 from api.http.service import per_head, service
-from api.http.statements import accept
+from api.http.statements import accept, batch_answer, posted_batch
+from api.usecases.payments import payment_terms, submit_payment
 from coop.ids import check_id
 from coop.index import dicts
 from governance.render import to_html
@@ -146,8 +147,21 @@ def post_move(project_id: str) -> Response:
 
 @bp.post("/api/v1/projects/<project_id>/milestones")
 def post_milestone(project_id: str) -> Response:
-    """Plan, deliver or accept a milestone (paying one goes with its revenue: POST /api/v1/statements/batch)."""
+    """Plan, deliver or accept a milestone (paying one goes with its revenue: POST .../milestones/ID/payment)."""
     return accept({work.MILESTONE_TYPE}, project=check_id(project_id, "project id"))
+
+
+@bp.get("/api/v1/projects/<project_id>/milestones/<milestone_id>/payment")
+def get_payment(project_id: str, milestone_id: str) -> Response:
+    """Return what a payment of the milestone received now must carry, to sign it with the payer's own key."""
+    return jsonify(payment_terms(service().view(), project_id, milestone_id, service().node.clock()).to_dict())
+
+
+@bp.post("/api/v1/projects/<project_id>/milestones/<milestone_id>/payment")
+def post_payment(project_id: str, milestone_id: str) -> Response:
+    """Pay a milestone: its revenue, split and the milestone marked paid, signed by the payer, in one commit or none."""
+    raws = posted_batch()
+    return batch_answer(raws, submit_payment(service().submit, raws, project_id, milestone_id))
 
 
 @bp.get("/api/v1/milestones")

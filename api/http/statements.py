@@ -81,15 +81,23 @@ def post_statement() -> Response:
 
 @bp.post("/api/v1/statements/batch")
 def post_batch() -> Response:
-    """Store several statements in one commit, or none of them (a milestone paid with its revenue and split)."""
-    raw = posted_bytes()
-    value = canonical.decode(raw)
+    """Store several statements in one commit, or none of them."""
+    raws = posted_batch()
+    return batch_answer(raws, service().submit(raws))
+
+
+def posted_batch() -> list[bytes]:
+    """Return the statements of the posted batch: a canonical JSON array of envelopes."""
+    value = canonical.decode(posted_bytes())
     if not isinstance(value, list) or not 0 < len(value) <= MAX_BATCH:
         raise BadInput(f"a batch is a JSON array of 1 to {MAX_BATCH} statement envelopes")
     # The array is canonical, so each element re-encodes to exactly the bytes that were sent.
-    raws = [canonical.encode(item) for item in value]
+    return [canonical.encode(item) for item in value]
+
+
+def batch_answer(raws: list[bytes], receipts: list[Receipt]) -> Response:
+    """Answer a stored batch: 201 with each statement's receipt, or 200 if every one was already stored."""
     bodies = [statements.parse(r)[0] for r in raws]
-    receipts = service().submit(raws)
     response = jsonify({"items": [receipt_json(r, b) for r, b in zip(receipts, bodies, strict=False)]})
     response.status_code = 201 if any(r.created for r in receipts) else 200
     return response
