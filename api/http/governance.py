@@ -8,11 +8,9 @@ from flask import Blueprint, Response, jsonify
 from api.http import params
 from api.http.service import per_head, service
 from api.http.statements import accept
-from api.usecases.governance import proposal_status
-from coop import statements
-from coop.errors import Invalid, NotFound
+from api.usecases.governance import outcome_to_sign, proposal_status
+from coop.errors import NotFound
 from coop.ids import check_id
-from coop.statements import COMMON_FIELDS
 from governance import proposals as P
 from governance.index import ProposalSummary, find_proposals, find_votes
 from governance.methods import Method
@@ -82,20 +80,9 @@ def list_votes(proposal_id: str) -> Response:
 @bp.get("/api/v1/proposals/<proposal_id>/outcome")
 def get_outcome(proposal_id: str) -> Response:
     """Return a closed proposal's outcome, or the outcome fields anyone may sign to close it now."""
-    view = service().view()
-    check_id(proposal_id, "proposal id")
-    stored = view.body(P.outcome_path(proposal_id))
-    if stored is not None:
-        return jsonify({"closed": True, "fields": {k: v for k, v in stored.items() if k not in COMMON_FIELDS}})
-    proposal = view.body(P.proposal_path(proposal_id))
-    if proposal is None:
-        raise NotFound(f"no proposal {proposal_id!r}")
-    if proposal.get("opens") is None:
-        raise Invalid(f"proposal {proposal_id} is a draft and cannot be closed")
-    if statements.parse_time(statements.now()) < statements.parse_time(proposal["closes"]):
-        raise Invalid(f"proposal {proposal_id} is open until {proposal['closes']}")
-    governance: P.Governance = service().node.registry.area("governance").service
-    return jsonify({"closed": False, "fields": governance.outcome_fields(view, proposal_id)})
+    svc = service()
+    closing = outcome_to_sign(svc.node, svc.view(), proposal_id, svc.node.clock())
+    return jsonify({"closed": closing.closed, "fields": closing.fields})
 
 
 @bp.post("/api/v1/proposals")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coop import statements
-from coop.errors import NotFound
+from coop.errors import Conflict, Invalid, NotFound
 from coop.ids import check_id
 from coop.node import Node, Receipt
 from coop.view import View
@@ -32,6 +32,14 @@ class Closed:
     applied: bool
     not_applied_because: str | None
     receipt: Receipt
+
+
+@dataclass(frozen=True)
+class Closing:
+    """The outcome of a proposal: recorded already (`closed`), or the fields to sign to close it now."""
+
+    closed: bool
+    fields: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -69,10 +77,28 @@ def vote(node: Node, author: str | None, proposal_id: str, choice: str, reason: 
 
 def close(node: Node, author: str | None, proposal_id: str) -> Closed:
     """Close a proposal after its window as `author`: count, record the outcome and apply the effect in one commit."""
-    governance: P.Governance = node.registry.area("governance").service
-    fields = governance.outcome_fields(node.view(), check_id(proposal_id, "proposal id"))
+    closing = outcome_to_sign(node, node.view(), proposal_id, node.clock())
+    if closing.closed:
+        raise Conflict(f"proposal {proposal_id} is already closed")
+    fields = closing.fields
     receipt = node.write(P.OUTCOME_TYPE, fields, author)
     return Closed(proposal_id, fields["tally"], fields["applied"], fields.get("not_applied_because"), receipt)
+
+
+def outcome_to_sign(node: Node, view: View, proposal_id: str, now: str) -> Closing:
+    """Return a closed proposal's outcome fields, or the fields anyone may sign to close it at `now`."""
+    stored = view.body(P.outcome_path(check_id(proposal_id, "proposal id")))
+    if stored is not None:
+        return Closing(True, {k: v for k, v in stored.items() if k not in statements.COMMON_FIELDS})
+    proposal = view.body(P.proposal_path(proposal_id))
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_id!r}")
+    if proposal.get("opens") is None:
+        raise Invalid(f"proposal {proposal_id} is a draft and cannot be closed")
+    if statements.parse_time(now) < statements.parse_time(proposal["closes"]):
+        raise Invalid(f"proposal {proposal_id} is open until {proposal['closes']}")
+    governance: P.Governance = node.registry.area("governance").service
+    return Closing(False, governance.outcome_fields(view, proposal_id))
 
 
 def proposal_status(view: View, proposal_id: str) -> ProposalStatus:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from api.usecases import governance as G
-from coop.errors import Invalid, NotFound
+from coop.errors import Conflict, Invalid, NotFound
 from coop.node import Node
 from governance.index import find_proposals, find_votes
 
@@ -62,3 +62,21 @@ def test_the_index_lists_open_proposals_a_member_has_not_voted_on(node: Node, cl
     votes = node.index.query(lambda: find_votes("p-a"))
     assert [p.proposal_id for p in waiting] == ["p-b"]
     assert [(v.voter, v.choice) for v in votes] == [("bob", "no")]
+
+
+def test_closing_a_closed_proposal_again_is_refused_and_its_outcome_is_what_was_recorded(node: Node, clock: Clock) -> None:
+    G.open_proposal(node, "alice", "p-twice", "Four days", TEXT, "majority", {"kind": "general"}, 1)
+    clock.advance(1)
+    closed = G.close(node, "carol", "p-twice")
+
+    with pytest.raises(Conflict, match="already closed"):
+        G.close(node, "bob", "p-twice")
+    again = G.outcome_to_sign(node, node.view(), "p-twice", clock())
+    assert again.closed and again.fields["tally"] == closed.tally
+
+
+def test_a_draft_has_no_outcome_to_sign(node: Node, clock: Clock) -> None:
+    G.open_proposal(node, "alice", "p-drafted", "Four days", TEXT, "majority", {"kind": "general"}, None)
+
+    with pytest.raises(Invalid, match="is a draft"):
+        G.outcome_to_sign(node, node.view(), "p-drafted", clock())
