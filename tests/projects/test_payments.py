@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 
 from coop import statements
 from coop.charter import DEFAULT_RULES
-from coop.errors import Conflict, CoopError, Invalid
+from coop.errors import Conflict, CoopError, Invalid, NotFound
 from coop.node import Node
 from ledger import entries as E
 from ledger import log, records
 from ledger.money import MAX_AMOUNT
 from ledger.splits import WHOLE, SplitPolicy
-from projects import work
+from projects import payments, work
 
 if TYPE_CHECKING:
     from tests.projects.conftest import Refused, Shop
@@ -209,3 +209,20 @@ def test_split_of_a_paid_milestone_sums_to_the_revenue_with_no_negative_part(tea
     assert all(share < 0 for share in shares), "every part is a share of the revenue: none is negative or zero"
     assert {p["currency"] for p in postings} == {currency}
 
+
+
+def test_a_payment_takes_the_payers_next_three_numbers_all_dated_alike(node: Node, shop: Shop) -> None:
+    shop.upto("milestone_accepted")
+    last = node.view().last_seq("bob")
+
+    receipts = payments.pay(node, "shop", "m1", 123457, "EUR", "wise-eur", "bob")
+
+    bodies = [node.view().body(r.path) or {} for r in receipts]
+    assert [b["seq"] for b in bodies] == [last + 1, last + 2, last + 3]
+    assert len({b["created"] for b in bodies}) == 1 and len({r.commit for r in receipts}) == 1
+
+
+def test_paying_a_milestone_the_project_does_not_have_is_refused_with_nothing_written(shop: Shop, refused: Refused) -> None:
+    shop.upto("milestone_accepted")
+
+    refused(lambda: payments.pay(shop.node, "shop", "m9", 123457, "EUR", "wise-eur", "bob"), NotFound, "has no milestone 'm9'")
