@@ -33,7 +33,7 @@ import requests
 from api import signing
 from coop import canonical, statements
 from coop.apps import APP_TYPE
-from coop.errors import ApiError, CoopError, IntegrityError, SequenceUsed
+from coop.errors import ApiError, CoopError, IntegrityError, Invalid, SequenceUsed
 from coop.keys import KeyPair, PublicKey, b64, unb64
 from coop.statements import KeyRecord
 from governance.proposals import OUTCOME_TYPE, PROPOSAL_TYPE, VOTE_TYPE, text_sha256
@@ -175,15 +175,19 @@ class Client:
         """
         return self._signing_again(lambda: self.post(self.sign(pair, kind, fields), path))
 
-    def _signing_again(self, attempt: Callable[[], T]) -> T:
-        """Run a signed write again, with growing random waits, while writers sharing its key take its numbers first."""
+    def _signing_again(self, attempt: Callable[[], T], outrun: Callable[[ApiError], bool] = lambda e: False) -> T:
+        """Run a signed write again, with growing random waits, while other writers outrun it.
+
+        Writers sharing its key take its numbers first; `outrun` tells of other ways
+        another write makes it stale.
+        """
         deadline = time.monotonic() + self.write_deadline
         losses = 0
         while True:
             try:
                 return attempt()
             except ApiError as e:
-                if e.code != SequenceUsed.code or time.monotonic() >= deadline:
+                if not (e.code == SequenceUsed.code or outrun(e)) or time.monotonic() >= deadline:
                     raise
             losses += 1
             time.sleep(random.uniform(0, min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** losses)))
@@ -221,12 +225,15 @@ class Client:
 
         The node says what the payment must carry now (the split's team, referrer and
         liaison, the log index); the three statements are signed here with the payer's
-        key and posted together, so the node never holds it.
+        key and posted together, so the node never holds it. If another entry joins the
+        log in between, the split names a taken index: it reads the terms and signs again.
         """
         path = f"/api/v1/projects/{project_id}/milestones/{milestone_id}/payment"
+        signed_at: list[int] = []  # the log index the last attempt's split named
 
         def attempt() -> list[dict[str, Any]]:
             terms = PaymentTerms.from_dict(self.get(path))
+            signed_at[:] = [terms.index]
             numbers = itertools.count(self.next_seq(pair.handle))
             raws = terms.statements(lambda kind, fields: self.sign(pair, kind, fields, next(numbers), terms.created),
                                     amount, currency, account)
@@ -234,7 +241,10 @@ class Client:
             answer: list[dict[str, Any]] = self.request("POST", path, data=body, headers={"Content-Type": "application/json"}).json()["items"]
             return answer
 
-        return self._signing_again(attempt)
+        def log_moved(error: ApiError) -> bool:
+            return error.status == Invalid.status and int(self.get(path)["index"]) != signed_at[0]
+
+        return self._signing_again(attempt, log_moved)
 
     # -- apps and webhooks --------------------------------------------------------------
 

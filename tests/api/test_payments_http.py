@@ -24,12 +24,12 @@ REQUEST = {"client": "acme", "title": "Online shop", "text": "# Online shop\n\nO
 
 @pytest.fixture(scope="module")
 def coop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Coop]:
-    """Return a served node where carol brought in acme, bob builds projects `shop` and `cafe`, and alice accepted each one's m1."""
+    """Return a served node where carol brought in acme, bob builds projects `shop`, `cafe` and `tea`, and alice accepted each one's m1."""
     home = tmp_path_factory.mktemp("payments") / "node"
     keys, vkey = make_node(home)
     node = open_node({"home": str(home), "kdf_cost": "min"}, PASSPHRASE)
     node.write(clients.CLIENT_TYPE, clients.client_fields("acme", "Acme Bakery", "carol", "alice", statements.now()), "carol")
-    for project in ("shop", "cafe"):
+    for project in ("shop", "cafe", "tea"):
         node.write(work.PROJECT_TYPE, {**REQUEST, "id": project}, "carol")
         node.write(work.APPLICATION_TYPE, {"project": project, "note": "bob can build it."}, "bob")
         node.write(work.TEAM_TYPE, {"project": project, "shares": {"bob": 10000}}, "alice")
@@ -109,3 +109,23 @@ def test_payment_terms_read_back_what_they_say() -> None:
                          "alice", {"project": "shop", "milestone": "m1", "status": "paid"})
 
     assert PaymentTerms.from_dict(terms.to_dict()) == terms
+
+
+def test_a_payment_outrun_by_another_ledger_entry_is_signed_again_and_lands(coop: Coop) -> None:
+    carol = coop.client()
+    session = requests.Session()
+    outran: list[dict[str, Any]] = []
+
+    def another_entry_first(response: requests.Response, **_: Any) -> None:
+        # Right after the SDK reads the terms, carol records a walk-in's revenue: the split it signs names a taken index.
+        if response.request.method == "GET" and response.url.endswith("/payment") and not outran:
+            fields = E.with_postings(E.REVENUE, {"id": "rev-walk-in", "client": "walk-in", "project": None, "amount": 500,
+                                                 "currency": "EUR", "account": "wise-eur"})
+            outran.append(carol.submit(coop.keys["carol"], E.REVENUE, fields, "/api/v1/ledger/entries"))
+
+    session.hooks["response"].append(another_entry_first)
+
+    receipts = Client(coop.url, session=session).pay_milestone(coop.keys["bob"], "tea", "m1", STONE["amount"], "EUR", "wise-eur")
+
+    assert outran and outran[0]["created"]
+    assert [r["type"] for r in receipts] == [E.REVENUE, E.SPLIT, work.MILESTONE_TYPE]
