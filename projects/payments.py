@@ -129,7 +129,7 @@ class PaymentTerms:
         revenue = E.with_postings(E.REVENUE, {"id": revenue_id(self.project, self.milestone), "client": self.client, "project": self.project,
                                               "milestone": self.milestone, "amount": amount, "currency": currency, "account": account})
         revenue_raw = sign(E.REVENUE, revenue)
-        split = E.split_fields(self.index, book.leaf_hash_hex(revenue_raw), revenue, SplitPolicy.from_dict(self.policy), self.policy_sha256,
+        split = E.split_fields(self.index, records.leaf_hash_hex(revenue_raw), revenue, SplitPolicy.from_dict(self.policy), self.policy_sha256,
                                self.team, self.referrer, self.referral_active, self.liaison)
         return [revenue_raw, sign(E.SPLIT, split), sign(MILESTONE_TYPE, self.paid)]
 
@@ -140,7 +140,7 @@ def payment_terms(view: View, project_id: str, milestone_id: str, created: str) 
     if stone is None:
         raise NotFound(f"project {project_id} has no milestone {milestone_id!r}")
     client = project(view, project_id)["client"]
-    policy, sha = book.policy_in_force(view)
+    policy, sha = records.policy_in_force(view)
     inputs = expected_split_inputs(view, {"client": client, "project": project_id, "created": created}, policy)
     paid = {**{k: v for k, v in stone.items() if k not in statements.COMMON_FIELDS}, "status": "paid"}
     return PaymentTerms(project_id, milestone_id, client, created, log.size(view), policy.to_dict(), sha, inputs["team"],
