@@ -43,5 +43,5 @@ setup(
     python_requires=">=3.11",
     install_requires=RUNTIME,
     extras_require={"test": TEST, "postgres": POSTGRES},
-    entry_points={"console_scripts": ["coop = api.cli:main"]},
+    entry_points={"console_scripts": ["coop = api.cli.main:main"]},
 )

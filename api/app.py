@@ -17,7 +17,7 @@ from api.http import apps, errors, governance, ledger, members, pages, projects,
 from api.http.service import EXTENSION, Service
 from api.ratelimit import RateLimiter
 from api.settings import ApiSettings
-from api.webhooks import open_outbox
+from api.webhooks.delivery import open_outbox
 from coop.node import REPO_DIR, Node
 
 BLUEPRINTS = (root.bp, members.bp, governance.bp, ledger.bp, tiles.bp, statements.bp, apps.bp, projects.bp, witness.bp, pages.bp)

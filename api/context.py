@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from api.node import open_node
+from api.wiring import open_node
 from coop.digits import parse_whole
 from coop.errors import BadInput
 from coop.ids import normalise_handle

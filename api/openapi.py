@@ -331,7 +331,7 @@ def paths() -> dict[str, Any]:
 def app_signed(operation: dict[str, Any]) -> dict[str, Any]:
     """Return an operation only the app may call: signed by its key in Coop-Request-Signature (see docs/api.md)."""
     header = {"name": "Coop-Request-Signature", "in": "header", "required": True, "schema": TEXT,
-              "description": "t=<unix seconds>,nonce=<random>,kid=<app key id>,sig=<base64 Ed25519> (api/signing.py)."}
+              "description": "t=<unix seconds>,nonce=<random>,kid=<app key id>,sig=<base64 Ed25519> (api/webhooks/signature.py)."}
     operation["parameters"] = [*operation["parameters"], header]
     operation["responses"]["401"] = error(401)
     return operation

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 
 import requests
 
-from api.client import Client
+from api import keeper_keys
+from api.sdk import Client
 from coop import statements
 from coop.errors import ApiError, CoopError
 from coop.node import Node
 from coop.replication import Offered, peers
-from ledger import keeper, keepers, log, witness
+from ledger import keepers, log, witness
 
 GIT_SUFFIX = "/git"
 COSIGNATURES = "/api/v1/ledger/cosignatures"
@@ -74,9 +75,9 @@ def witness_after_sync(node: Node, source: str, handle: str) -> str | None:
     if view.read(log.CHECKPOINT) is None or not any(k.name == name for k in witness.witnesses(view)):
         return None
     base = api_url(source)
-    if base is None or not node.keys.sub(keeper.WITNESS_KEYS).has(handle):
+    if base is None or not node.keys.sub(keeper_keys.WITNESS_KEYS).has(handle):
         return None
-    witnessing = keeper.witness_for(node, handle)
+    witnessing = keeper_keys.witness_for(node, handle)
     last = witnessing.last()
     if last is not None and last[0] >= log.size(view):
         return None

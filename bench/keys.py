@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from api.node import create_node, open_node
+from api.wiring import create_node, open_node
 from bench import table
 from bench.node import BENCH_RULES, FOUNDER, environment
 from bench.store import WORKDIR

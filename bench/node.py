@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from api.node import create_node
+from api.wiring import create_node
 from bench.store import WORKDIR
 from coop.node import Node
 

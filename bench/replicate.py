@@ -34,13 +34,13 @@ from typing import TypeVar
 
 import nacl.signing
 
-from api.node import Wiring, open_node
+from api.wiring import Wiring, open_node
 from bench import best_time, rate, table
 from bench.node import FOUNDER, temporary_node
 from bench.profile import print_profile
 from bench.verify import signed_messages, verify_raw
 from coop import replication, statements
-from coop.kinds import Registry
+from coop.area_contract import Registry
 from coop.node import REPO_DIR, Node
 from coop.statements import KeyRecord
 from governance import proposals as P

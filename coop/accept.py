@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coop import statements
+from coop.area_contract import Changes, Registry
 from coop.errors import IntegrityError
-from coop.kinds import Changes, Registry
 from coop.statements import Statement
 from coop.view import View
 

@@ -4,7 +4,7 @@ An app record is a signed statement. A member registers an app and becomes its
 owner; the record lists the app's public keys, the statement types it may post
 (its scopes) and the events it subscribes to. Where the events
 go is not in the record: a webhook URL often carries a secret, so the app sets it
-on a node privately (api/webhook_urls.py); a record written before that may still
+on a node privately (api/webhooks/urls.py); a record written before that may still
 name one, and it still verifies. The app signs its own statements with its own keys, as an author
 whose handle is its id, and every statement an app authors must have a type in
 its scopes. The owner (or the founder) changes scopes; the app itself may change
@@ -19,9 +19,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from coop import authors
+from coop.area_contract import Area, Check, Kind
 from coop.errors import BadInput, Forbidden
 from coop.ids import check_id, check_new_handle
-from coop.kinds import Area, Check, Kind
 from coop.statements import KeyRecord, Statement
 from coop.view import View
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from coop import apps
+from coop.area_contract import Area, Kind
 from coop.authors import node_path
 from coop.charter import CHARTER_TYPE, check_charter
-from coop.kinds import Area, Kind
 from coop.members import ALLOWED_SIGNERS, MEMBER_TYPE, NODE_TYPE, allowed_signers, check_member, check_node, member_statement_path
 from coop.view import CHARTER_PATH, View
 

@@ -20,8 +20,8 @@ import pygit2
 
 from coop import genesis, merge, sshsig
 from coop.accept import accept
+from coop.area_contract import Registry
 from coop.errors import CoopError, IntegrityError
-from coop.kinds import Registry
 from coop.members import node_signing_keys
 from coop.replay import statement_order
 from coop.store import GitStore, Snapshot, changed_files, commit_at

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import pygit2
 
 from coop.accept import accept
+from coop.area_contract import Registry
 from coop.errors import Conflict, CoopError
-from coop.kinds import Registry
 from coop.replay import statement_order
 from coop.store import GitStore, Snapshot, changed_files, commit_at
 from coop.view import View

@@ -15,12 +15,12 @@ from typing import Any
 
 from coop import config, genesis, statements
 from coop.accept import accept
+from coop.area_contract import Area, Registry
 from coop.authors import member_path
 from coop.errors import BadInput, Forbidden, IntegrityError, NotFound
 from coop.ids import check_id, normalise_handle
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
-from coop.kinds import Area, Registry
 from coop.members import MEMBER_TYPE, check_roles, check_skills, member_fields
 from coop.replay import trailer
 from coop.statements import KeyRecord

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from coop import audit, config, merge
+from coop.area_contract import Registry
 from coop.errors import BadInput, Conflict, IntegrityError, StoreError
 from coop.index import Index, open_database
-from coop.kinds import Registry
 from coop.merge import new_commits
 from coop.node import KEYS_DIR, REPO_DIR
 from coop.replay import statement_order

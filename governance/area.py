@@ -1,7 +1,7 @@
 """Governance's contribution to a node: proposal, vote and outcome statements."""
 from __future__ import annotations
 
-from coop.kinds import Area, Kind
+from coop.area_contract import Area, Kind
 from governance import effects
 from governance.index import GovernanceIndexer
 from governance.proposals import OUTCOME_TYPE, PROPOSAL_TYPE, VOTE_TYPE, Governance, outcome_path, proposal_path, vote_path

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from coop.area_contract import Area, Kind
 from coop.errors import Forbidden
-from coop.kinds import Area, Kind
 from coop.view import View
 from ledger import entries as E
 from ledger import log, witness

@@ -13,7 +13,7 @@ from typing import Any
 
 import pygit2
 
-from coop import authors, bulk, statements
+from coop import authors, parallel_verify, statements
 from coop.errors import CoopError, IntegrityError
 from coop.view import View
 from ledger import entries as E
@@ -43,7 +43,7 @@ def verify_ledger(view: View, authorise: Authorise | None = None, progress: Call
         stored = [raw for _, raw in log.entries(view, 0, verified.checkpoint.size)]
     except CoopError as e:
         return [f"ledger bundles: {e}"]
-    checking = bulk.verify_many(stored, view.origin, key_table(view), progress, extra=E.check_entry)
+    checking = parallel_verify.verify_many(stored, view.origin, key_table(view), progress, extra=E.check_entry)
     leaves = [merkle.leaf_hash(raw) for raw in stored]
     files = entry_files(view)
     earlier = Running(stored)

@@ -1,7 +1,7 @@
 """Projects' contribution to a node: clients, requests, teams, milestones and learners."""
 from __future__ import annotations
 
-from coop.kinds import Area, Kind
+from coop.area_contract import Area, Kind
 from projects import clients, learners, work
 from projects.index import ProjectsIndexer
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from api.node import create_node
+from api.wiring import create_node
 from coop import replay, statements
 from coop.keys import KeyStore
 from coop.node import Node

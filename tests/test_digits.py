@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api.cli.governance import effect_from_options
 from api.context import parse_shares
-from api.governance_cli import effect_from_options
 from coop import canonical
 from coop.digits import MAX_SAFE_INT, parse_whole
 from coop.errors import BadInput

@@ -19,7 +19,7 @@ from typing import Any
 from api.chat import cursor as cursors
 from api.chat.commands import HELP, Command, parse
 from api.chat.matrix import Matrix
-from api.events import Event, events_of_commit
+from api.webhooks.events import Event, events_of_commit
 from coop.apps import APP_TYPE, app_fields
 from coop.authors import app, taken_names
 from coop.errors import CoopError, MalformedCommand

@@ -2,7 +2,7 @@
 
 The record is public; the app's webhook URL and its delivery log are not: the
 app sets the one and reads the other by requests signed with its own key
-(api/signing.py), and anyone else is answered 401.
+(api/webhooks/signature.py), and anyone else is answered 401.
 """
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from api import signing
 from api.http import params
 from api.http.service import per_head, service
 from api.http.statements import accept
-from api.webhooks import STATUSES
+from api.webhooks import signature
+from api.webhooks.delivery import STATUSES
 from coop import apps, authors, canonical
 from coop.errors import BadInput, NotFound
 from coop.ids import check_id
@@ -39,7 +39,7 @@ def signed_by_app(app_id: str) -> tuple[Mapping[str, Any], int]:
         raise NotFound(f"no app {app_id!r}")
     keys = [key.public for key in map(KeyRecord.from_dict, record["keys"]) if key.revoked_after is None]
     target = request.path + (f"?{request.query_string.decode('latin-1')}" if request.query_string else "")
-    signed_at = signing.verify_request(request.headers.get(signing.REQUEST_HEADER), view.origin, svc.node.name, request.method,
+    signed_at = signature.verify_request(request.headers.get(signature.REQUEST_HEADER), view.origin, svc.node.name, request.method,
                                        target, request.get_data(cache=True), keys, f"app {app_id!r}", svc.nonces)
     return record, signed_at
 

@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 
 from flask import Response, current_app, make_response, request
 
-from api import signing
 from api.http import cursors
 from api.http.cache import HeadCache
 from api.proofs import Proofs
 from api.settings import ApiSettings
-from api.webhooks import Dispatcher, Outbox
+from api.webhooks import signature
+from api.webhooks.delivery import Dispatcher, Outbox
 from coop.node import Node, Receipt
 from coop.view import View
 
@@ -33,7 +33,7 @@ class Service:
         self.settings = settings
         self.outbox = outbox
         self.dispatcher: Dispatcher | None = None
-        self.nonces = signing.Nonces()  # of the apps' signed requests, so that none is taken twice
+        self.nonces = signature.Nonces()  # of the apps' signed requests, so that none is taken twice
         self.proofs = Proofs()
         self.answers = HeadCache(settings["answers_kept"])
         self._write = threading.Lock()

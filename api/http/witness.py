@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from api import keeper_keys
 from api.http.service import service
 from coop.errors import NotFound, SizeMismatch
-from ledger import keeper, records
+from ledger import records
 from ledger.tlog_witness import SIZE_MEDIA_TYPE, WitnessState, add_checkpoint
 
 bp = Blueprint("witness", __name__)
@@ -24,7 +25,7 @@ def add() -> Response:
     identity = node.config["identity"]
     if not identity:
         raise NotFound("this node witnesses no log: it has no identity (set `identity` in node.toml)")
-    witnessing = keeper.witness_for(node, identity)
+    witnessing = keeper_keys.witness_for(node, identity)
     view = service().view()
     logs = {view.origin: records.verifier(view)}
     try:

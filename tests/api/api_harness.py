@@ -16,8 +16,8 @@ from typing import Any
 
 import requests
 
-from api.client import Client
-from api.node import create_node
+from api.sdk import Client
+from api.wiring import create_node
 from coop.keys import KeyPair
 from ledger import records
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from api.cli import cli
+from api.cli.main import cli
 
 
 class CoopRunner:

@@ -14,7 +14,7 @@ from matrix_harness import BRIDGE_APP, Homeserver, Room
 from api import settings as api_settings
 from api.app import create_app, stop
 from api.chat import bridge as chat
-from api.client import Client
+from api.sdk import Client
 from coop.node import Node
 
 

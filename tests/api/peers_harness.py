@@ -11,7 +11,7 @@ from pathlib import Path
 
 from api_harness import COOP, PASSPHRASE, SERVER_ENV, Server, make_node
 
-from api.node import open_node
+from api.wiring import open_node
 from coop import statements
 from coop.node import Node
 from coop.store import Snapshot

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from api_harness import PASSPHRASE, Server, make_node
 
-from api.client import key_seed, new_key
 from api.http.errors import HTTP_CODES
-from api.node import open_node
+from api.sdk import key_seed, new_key
 from api.settings import SETTINGS
+from api.wiring import open_node
 from coop import errors
 from coop.apps import EVENTS
 from coop.statements import KeyRecord

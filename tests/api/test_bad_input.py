@@ -20,8 +20,8 @@ from werkzeug.test import TestResponse
 from api import settings as api_settings
 from api.app import create_app
 from api.http.cursors import SECRET_FILE
-from api.node import create_node
 from api.openapi import document
+from api.wiring import create_node
 from coop import canonical, statements
 from coop.errors import BadInput
 from coop.node import KEYS_DIR, REPO_DIR, Node

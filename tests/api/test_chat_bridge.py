@@ -16,7 +16,7 @@ from api_harness import COOP, Server
 from matrix_harness import BRIDGE_APP, Homeserver, Room
 
 from api.chat.bridge import Bridge
-from api.client import Client
+from api.sdk import Client
 from coop import statements
 from coop.node import Node
 from governance import proposals as P

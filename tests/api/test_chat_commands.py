@@ -10,7 +10,7 @@ import requests
 from api.chat import bridge as chat
 from api.chat.commands import Command, parse
 from api.chat.matrix import Matrix
-from api.events import event
+from api.webhooks.events import event
 from coop import statements
 from coop.apps import APP_TYPE, app_fields
 from coop.errors import BadInput, Conflict, Forbidden, MatrixError

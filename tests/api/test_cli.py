@@ -15,7 +15,7 @@ import pytest
 from cli_harness import CoopRunner
 from click.testing import CliRunner, Result
 
-from api.cli import EXIT_ENVIRONMENT, cli, run
+from api.cli.main import EXIT_ENVIRONMENT, cli, run
 from coop.node import Node
 from governance import proposals as P
 

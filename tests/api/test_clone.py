@@ -12,7 +12,7 @@ import pytest
 import requests
 from api_harness import PASSPHRASE, SERVER_ENV, Server, make_node
 
-from api.node import open_node
+from api.wiring import open_node
 from coop import audit, replay, statements
 from coop.keys import KeyPair
 from governance import proposals as P

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from api import demo
-from api.cli import cli
-from api.node import create_node, open_node
+from api.cli.main import cli
+from api.wiring import create_node, open_node
 from coop import audit
 from coop.errors import CoopError
 from coop.node import Node

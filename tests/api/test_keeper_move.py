@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from peers_harness import Peer, decide, network, ok, opened, revenue
 
+from api import keeper_keys
 from coop.errors import BadSignature, Forbidden, NotFound
-from ledger import keeper, keepers, log
+from ledger import keepers, log
 from ledger.note import Checkpoint, Note, Signer, sign_note, verify_checkpoint
 
 PROPOSAL = "p-keeper"
@@ -86,7 +87,7 @@ def old_log_key(moved: Moved) -> Signer:
     """Return the log key the old keeper (a) still holds after the move."""
     node = opened(moved.a.home)
     try:
-        signer = Signer(node.origin, keeper.log_keys(node).unlock(node.name).seed)
+        signer = Signer(node.origin, keeper_keys.log_keys(node).unlock(node.name).seed)
     finally:
         node.index.db.close()
     assert signer.verifier.to_vkey() == moved.old_vkey

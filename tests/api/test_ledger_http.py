@@ -5,7 +5,7 @@ import pytest
 import requests
 from api_harness import Coop
 
-from api.client import Client
+from api.sdk import Client
 from coop import statements
 from coop.errors import BadSignature
 from coop.keys import KeyPair

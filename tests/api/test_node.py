@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from api.node import open_node
+from api.wiring import open_node
 from coop.keys import KeyPair
 from coop.node import Node
 from coop.statements import KeyRecord

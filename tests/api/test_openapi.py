@@ -13,9 +13,9 @@ from flask import Flask
 
 from api import demo
 from api.app import BLUEPRINTS
-from api.client import Client, new_key
-from api.node import open_node
 from api.openapi import document
+from api.sdk import Client, new_key
+from api.wiring import open_node
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 TILE_RULE = "/ledger/tile/{tile}"

@@ -8,8 +8,8 @@ import pytest
 import requests
 from api_harness import PASSPHRASE, Coop, Server, make_node
 
-from api.client import Client
-from api.node import open_node
+from api.sdk import Client
+from api.wiring import open_node
 from coop import canonical, statements
 from coop.errors import ApiError
 from ledger import entries as E

@@ -5,7 +5,7 @@ import pytest
 import requests
 from api_harness import ORIGIN, Coop
 
-from api.client import Client
+from api.sdk import Client
 from coop.errors import ApiError
 
 

@@ -13,7 +13,8 @@ import pygit2
 import pytest
 from api_harness import ORIGIN, PASSPHRASE, SERVER_ENV, Server, make_node
 
-from api.node import open_node
+from api.keeper_keys import STATE_FILE
+from api.wiring import open_node
 from coop import audit, replication
 from coop.node import Node
 from coop.store import GitStore
@@ -21,7 +22,6 @@ from coop.view import View
 from ledger import entries as E
 from ledger import records
 from ledger.fork import check_fork
-from ledger.keeper import STATE_FILE
 from ledger.note import verify_checkpoint
 
 COOP = Path(sys.executable).with_name("coop")

@@ -24,12 +24,12 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from api import settings as api_settings
-from api import signing
-from api.client import Client, new_key, verify_webhook
-from api.node import open_node
-from api.webhook_http import system_resolver
-from api.webhook_urls import WebhookUrls
-from api.webhooks import DELIVERED, PENDING, Dispatcher, Outbox, open_outbox
+from api.sdk import Client, new_key, verify_webhook
+from api.webhooks import signature
+from api.webhooks.delivery import DELIVERED, PENDING, Dispatcher, Outbox, open_outbox
+from api.webhooks.send import system_resolver
+from api.webhooks.urls import WebhookUrls
+from api.wiring import open_node
 from coop import audit, canonical, replay, statements
 from coop.accept import accept
 from coop.apps import APP_TYPE, EVENTS, app_fields
@@ -138,7 +138,7 @@ def receiver_events(receiver: Receiver) -> list[dict[str, Any]]:
 def test_a_tampered_stale_or_foreign_delivery_does_not_verify(change: str) -> None:
     node_key, other = KeyPair("node", bytes(32)), KeyPair("node", bytes([1]) * 32)
     body = b'{"id":"evt_1"}'
-    header = signing.sign(other if change == "key" else node_key, body, int(time.time()) - (600 if change == "time" else 0))
+    header = signature.sign(other if change == "key" else node_key, body, int(time.time()) - (600 if change == "time" else 0))
     sent = body.replace(b"1", b"2") if change == "body" else body
 
     with pytest.raises(BadSignature):
@@ -260,12 +260,12 @@ REQUEST = {"origin": "coop.example/test", "node": "node", "method": "GET", "targ
 @given(part=st.sampled_from(sorted(REQUEST)), other=st.text(min_size=1, max_size=12))
 def test_a_signed_request_verifies_only_as_it_was_signed(part: str, other: str) -> None:
     app = KeyPair("a", bytes(32))
-    header = signing.sign_request(app, **REQUEST)  # type: ignore[arg-type]
+    header = signature.sign_request(app, **REQUEST)  # type: ignore[arg-type]
     changed = {**REQUEST, part: other.encode() if part == "body" else other}
     assume(changed[part] != REQUEST[part] and (part != "method" or other.upper() != REQUEST["method"]))
 
     with pytest.raises(BadSignature):
-        signing.verify_request(header, keys=[app.public], whose="app 'a'", nonces=signing.Nonces(), **changed)  # type: ignore[arg-type]
+        signature.verify_request(header, keys=[app.public], whose="app 'a'", nonces=signature.Nonces(), **changed)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("workers", "per_owner"), [(4, 4), (4, 0), (1, 1)], ids=["all-workers", "none", "one-worker"])
@@ -289,13 +289,13 @@ def test_the_delivery_log_and_the_webhook_url_are_the_apps_alone(coop: Coop, sdk
     origin, node = sdk.origin, sdk.node_name
     header = {
         "nobody": lambda: None,
-        "its owner": lambda: signing.sign_request(coop.keys["carol"], origin, node, "GET", target),
-        "stale": lambda: signing.sign_request(private_app, origin, node, "GET", target, timestamp=int(time.time()) - 600),
-        "replayed": lambda: signing.sign_request(private_app, origin, node, "GET", target),
-        "for another query": lambda: signing.sign_request(private_app, origin, node, "GET", target + "?limit=1"),
-        "for another node": lambda: signing.sign_request(private_app, origin, "elsewhere", "GET", target),
+        "its owner": lambda: signature.sign_request(coop.keys["carol"], origin, node, "GET", target),
+        "stale": lambda: signature.sign_request(private_app, origin, node, "GET", target, timestamp=int(time.time()) - 600),
+        "replayed": lambda: signature.sign_request(private_app, origin, node, "GET", target),
+        "for another query": lambda: signature.sign_request(private_app, origin, node, "GET", target + "?limit=1"),
+        "for another node": lambda: signature.sign_request(private_app, origin, "elsewhere", "GET", target),
     }[signer]()
-    headers = {signing.REQUEST_HEADER: header} if header else {}
+    headers = {signature.REQUEST_HEADER: header} if header else {}
     if signer == "replayed":
         assert requests.get(coop.url + target, headers=headers, timeout=10).status_code == 200
 
@@ -310,9 +310,9 @@ def test_a_webhook_url_set_by_an_older_request_does_not_undo_a_newer_one(coop: C
     sdk.set_webhook(private_app, "https://hooks.example/new")
     put = "/api/v1/apps/private-log/webhook"
     body = canonical.encode({"url": "https://hooks.example/old"})
-    older = signing.sign_request(private_app, sdk.origin, sdk.node_name, "PUT", put, body, timestamp=int(time.time()) - 60)
+    older = signature.sign_request(private_app, sdk.origin, sdk.node_name, "PUT", put, body, timestamp=int(time.time()) - 60)
 
-    answer = requests.put(coop.url + put, data=body, headers={signing.REQUEST_HEADER: older}, timeout=10)
+    answer = requests.put(coop.url + put, data=body, headers={signature.REQUEST_HEADER: older}, timeout=10)
 
     assert answer.status_code == 409
     assert WebhookUrls(coop.home).url("private-log", None) == "https://hooks.example/new"

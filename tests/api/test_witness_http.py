@@ -9,9 +9,10 @@ import pytest
 import requests
 from api_harness import ORIGIN, PASSPHRASE, Server, make_node
 
-from api.node import open_node
+from api import keeper_keys
+from api.wiring import open_node
 from coop.keys import b64
-from ledger import keeper, merkle
+from ledger import merkle
 from ledger.note import Note, Signature, Signer, Verifier, sign_note
 
 LEAVES = [merkle.leaf_hash(b"entry %d" % i) for i in range(64)]
@@ -49,8 +50,8 @@ def witnessed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Witnessed]:
     home = tmp_path_factory.mktemp("witness") / "node"
     make_node(home)
     node = open_node({"home": str(home), "kdf_cost": "min"}, PASSPHRASE)
-    log = Signer(ORIGIN, keeper.log_keys(node).unlock(node.name).seed)
-    witness = keeper.witness_for(node, "alice").signer.verifier
+    log = Signer(ORIGIN, keeper_keys.log_keys(node).unlock(node.name).seed)
+    witness = keeper_keys.witness_for(node, "alice").signer.verifier
     node.index.db.close()
     server = Server(home).start()
     served = Witnessed(server.url, log, witness)
@@ -100,8 +101,8 @@ def test_old_zero_with_a_proof_is_422_on_a_fresh_witness(tmp_path_factory: pytes
     home = tmp_path_factory.mktemp("fresh") / "node"
     make_node(home)
     node = open_node({"home": str(home), "kdf_cost": "min"}, PASSPHRASE)
-    log = Signer(ORIGIN, keeper.log_keys(node).unlock(node.name).seed)
-    witness = keeper.witness_for(node, "alice").signer.verifier
+    log = Signer(ORIGIN, keeper_keys.log_keys(node).unlock(node.name).seed)
+    witness = keeper_keys.witness_for(node, "alice").signer.verifier
     node.index.db.close()
     server = Server(home).start()
     try:

@@ -13,8 +13,8 @@ import pytest
 import requests
 from api_harness import Coop, Server, make_node
 
-from api.client import Client, key_record, new_key
-from api.node import open_node
+from api.sdk import Client, key_record, new_key
+from api.wiring import open_node
 from coop import canonical, statements
 from coop.errors import ApiError
 from coop.keys import KeyPair

@@ -6,6 +6,7 @@ from collections.abc import Callable
 import pygit2
 import pytest
 
+from api.keeper_keys import STATE_FILE
 from coop import audit, merge
 from coop.authors import member_path
 from coop.errors import Conflict
@@ -17,7 +18,6 @@ from coop.statements import KeyRecord
 from coop.store import BRANCH, Snapshot, commit_at
 from coop.view import View
 from ledger import entries as E
-from ledger.keeper import STATE_FILE
 
 
 def head(node: Node) -> str:

@@ -13,7 +13,7 @@ import peewee
 import pytest
 
 # The whole node, made by the wiring: every area's index tables must read the same on PostgreSQL, not the kernel's alone.
-from api.node import create_node, open_node
+from api.wiring import create_node, open_node
 
 POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from api.node import open_node
+from api.wiring import open_node
 from coop import audit, canonical, statements
 from coop.errors import BadInput, BadSignature, Conflict, CoopError, Forbidden, Invalid
 from coop.keys import KeyPair

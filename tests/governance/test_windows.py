@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from api.node import create_node
+from api.wiring import create_node
 from coop import audit
 from coop.charter import DEFAULT_RULES, min_window, rules
 from coop.errors import BadInput, Invalid

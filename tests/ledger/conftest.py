@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from api.node import create_node
+from api.wiring import create_node
 from coop.node import Node
 from ledger import entries as E
 from ledger import records

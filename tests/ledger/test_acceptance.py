@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # A writer in its own process: open the node, append revenues as one author, print a line after each append.
 WRITER = """
 import sys
-from api.node import open_node
+from api.wiring import open_node
 from ledger import entries as E
 home, prefix, count, author = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 node = open_node({"home": home})

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from api import keeper_keys
 from coop import audit
 from coop.apps import APP_TYPE, app_fields
 from coop.errors import BadInput, Forbidden, NotFound
@@ -20,7 +21,7 @@ from coop.statements import KeyRecord
 from coop.view import View
 from governance import proposals as P
 from ledger import entries as E
-from ledger import keeper, log, records
+from ledger import log, records
 
 Clock = Any  # the `clock` fixture of tests/conftest.py: call it for now, advance(seconds) to move it
 EUR = "EUR"
@@ -101,7 +102,7 @@ def test_a_charter_proposal_naming_treasurers_badly_is_refused(node: Node, treas
 
 def log_leaf(node: Node) -> Callable[[View], Mapping[str, bytes | None]]:
     """Return the effect of appending the entries staged in a view to the log, as the keeper would."""
-    return lambda view: log.append_changes(view, records.staged_entries(view), keeper.signer(node, view))
+    return lambda view: log.append_changes(view, records.staged_entries(view), keeper_keys.signer(node, view))
 
 
 def test_a_payout_by_an_unauthorised_author_in_history_is_reported(paid: Node, commit_unchecked: Callable[..., str]) -> None:

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
+from api import keeper_keys
 from coop import audit
 from coop.errors import CoopError
 from coop.node import Node
 from coop.view import View
 from ledger import entries as E
-from ledger import keeper, log, records
+from ledger import log, records
 
 EUR = "EUR"
 Make = Callable[[Node], tuple[str, dict[str, Any], str]]  # (type, fields, author)
@@ -73,7 +74,7 @@ def books(node: Node) -> Node:
 
 def log_leaf(node: Node) -> Callable[[View], Mapping[str, bytes | None]]:
     """Return the effect of appending the entries staged in a view to the log, as the keeper would."""
-    return lambda view: log.append_changes(view, records.staged_entries(view), keeper.signer(node, view))
+    return lambda view: log.append_changes(view, records.staged_entries(view), keeper_keys.signer(node, view))
 
 
 @pytest.mark.parametrize("make", list(CASES.values()), ids=list(CASES))

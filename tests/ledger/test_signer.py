@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
+from api import keeper_keys
 from coop.errors import Forbidden
 from coop.node import Node
 from ledger import entries as E
-from ledger import keeper, log
+from ledger import log
 from ledger.note import Checkpoint
 
 
@@ -21,7 +22,7 @@ def test_signer_remembers_the_checkpoint_it_just_published(node: Node) -> None:
     stored = log.stored_checkpoint(view)
     assert stored is not None
     published = Checkpoint.from_text(stored.text)
-    assert keeper.signer(node, view).last() == (published.size, published.root)
+    assert keeper_keys.signer(node, view).last() == (published.size, published.root)
 
 
 def test_append_after_a_one_commit_rollback_is_refused(node: Node) -> None:

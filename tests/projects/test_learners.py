@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from click.testing import CliRunner
 
-from api.cli import cli
+from api.cli.main import cli
 from coop.errors import Conflict, Forbidden, Invalid
 from coop.node import Node
 from projects import learners

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from api.cli import cli
+from api.cli.main import cli
 from coop import statements
 from coop.node import Node
 from projects import clients, matching, work

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from api import demo
-from api.cli import cli
-from api.node import create_node
+from api.cli.main import cli
+from api.wiring import create_node
 from coop.node import Node
 from projects import outcomes
 from projects.outcomes import CohortRow, CostRow, Person

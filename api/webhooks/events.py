@@ -126,7 +126,7 @@ def _ledger_events(cid: str, before: View, after: View) -> Iterator[Event]:
 
 
 def subscriptions(view: View) -> dict[str, frozenset[str]]:
-    """Return the events each app subscribes to in a view (where they go is node-private: api/webhook_urls.py)."""
+    """Return the events each app subscribes to in a view (where they go is node-private: api/webhooks/urls.py)."""
     found = {}
     for app_id in authors.app_ids(view):
         record = authors.app(view, app_id)

@@ -1,15 +1,15 @@
 """Webhooks: a persistent outbox of events and signed deliveries with backoff.
 
-Events are derived from the commits themselves (api/events.py), commit after
+Events are derived from the commits themselves (api/webhooks/events.py), commit after
 commit along the branch, so they come in the order of the record whatever wrote
 it: this server, the CLI or another process. Each event goes to the apps whose
 record, at that commit, subscribes to it and that have a webhook URL on this
-node (api/webhook_urls.py). Events and deliveries wait in `<home>/outbox.sqlite`,
+node (api/webhooks/urls.py). Events and deliveries wait in `<home>/outbox.sqlite`,
 apart from the index, so an index rebuild or a restart loses none. A background
 thread delivers them, one app's events strictly in order, retrying with
 exponential backoff; each request is signed with the node's key (see
-api/signing.py) and made to the address that was checked, within one deadline
-(api/webhook_http.py).
+api/webhooks/signature.py) and made to the address that was checked, within one deadline
+(api/webhooks/send.py).
 """
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ from typing import Any
 import peewee
 import pygit2
 
-from api import signing, webhook_http
-from api.events import events_of_commit, subscriptions
 from api.settings import ApiSettings
-from api.webhook_http import Resolver, system_resolver
-from api.webhook_urls import WebhookUrls
+from api.webhooks import send, signature
+from api.webhooks.events import events_of_commit, subscriptions
+from api.webhooks.send import Resolver, system_resolver
+from api.webhooks.urls import WebhookUrls
 from coop import authors
 from coop.errors import BadInput
 from coop.index import SQLITE_PRAGMAS, commits_since, tuples, upsert
@@ -348,10 +348,10 @@ class Dispatcher:
             return
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "Coop-Event": delivery.event_type,
                    "Coop-Event-Id": delivery.event_id, "Coop-Attempt": str(delivery.attempts + 1),
-                   signing.HEADER: signing.sign(self.signer, delivery.body)}
+                   signature.HEADER: signature.sign(self.signer, delivery.body)}
         retry = (self.settings["webhook_backoff"], self.settings["webhook_backoff_max"], self.settings["webhook_attempts"])
         try:
-            status = webhook_http.post(url, delivery.body, headers, self.settings["webhook_timeout"],
+            status = send.post(url, delivery.body, headers, self.settings["webhook_timeout"],
                                        self.settings["webhook_allow_private"], self.resolver)
         except (BadInput, OSError, http.client.HTTPException) as e:
             self.outbox.failed(delivery, None, f"{type(e).__name__}: {e}", *retry)

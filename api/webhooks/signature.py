@@ -116,7 +116,7 @@ def verify_request(header: str | None, origin: str, node: str, method: str, targ
                    keys: Iterable[PublicKey], whose: str, nonces: Nonces, now: float | None = None) -> int:
     """Check an app's request signature by one of its keys, its freshness and its nonce; return its time."""
     if not header:
-        raise BadSignature(f"only {whose} may make this request: sign it with {REQUEST_HEADER} (api/client.py does)")
+        raise BadSignature(f"only {whose} may make this request: sign it with {REQUEST_HEADER} (api/sdk.py does)")
     fields = parse(header, REQUEST_HEADER, ("t", "nonce", "kid", "sig"))
     if not 0 < len(fields["nonce"]) <= MAX_NONCE:
         raise BadInput(f"the nonce of {REQUEST_HEADER} has 1 to {MAX_NONCE} characters")

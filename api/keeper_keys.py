@@ -1,4 +1,4 @@
-"""The log keeper: the node that holds the log key, separate from every member's key."""
+"""This node's keys as log keeper and witness: made, unlocked and handed to the ledger's pure signers."""
 from __future__ import annotations
 
 from coop.errors import Forbidden, NotFound

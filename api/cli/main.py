@@ -22,13 +22,13 @@ import pygit2
 from api import demo
 from api.chat import bridge
 from api.chat.matrix import Matrix
+from api.cli.governance import COMMANDS as governance_commands
+from api.cli.ledger import ledger
+from api.cli.nodes import COMMANDS as node_commands
+from api.cli.projects import COMMANDS as projects_commands
+from api.cli.replication import COMMANDS as replication_commands
 from api.context import Context, pass_ctx, progress
-from api.governance_cli import COMMANDS as governance_commands
-from api.ledger_cli import ledger
-from api.node import create_node, open_node
-from api.nodes_cli import COMMANDS as node_commands
-from api.projects_cli import COMMANDS as projects_commands
-from api.replication_cli import COMMANDS as replication_commands
+from api.wiring import create_node, open_node
 from coop import audit
 from coop.errors import BadInput, CoopError
 from coop.ids import normalise_handle

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from api import keeper_keys
 from api.context import Context, existing_member, parse_shares, pass_ctx, progress
 from coop import statements
 from coop.errors import BadInput, NotFound
@@ -17,7 +18,7 @@ from coop.ids import check_id
 from coop.view import View
 from governance.proposals import proposal_path
 from ledger import entries as E
-from ledger import keeper, log, records, witness
+from ledger import log, records, witness
 from ledger.balances import balances_now
 from ledger.index import EntryRow
 from ledger.money import check_currency, from_decimal, parse_money, to_decimal
@@ -262,7 +263,7 @@ def checkpoint(ctx: Context) -> None:
 def witness_key(ctx: Context) -> None:
     """Print your witness key (propose adding it to the charter's `witnesses` rule)."""
     handle = ctx.node.identity(ctx.identity).handle
-    click.echo(keeper.witness_for(ctx.node, handle).signer.verifier.to_vkey())
+    click.echo(keeper_keys.witness_for(ctx.node, handle).signer.verifier.to_vkey())
 
 
 @ledger.command()
@@ -271,7 +272,7 @@ def cosign(ctx: Context) -> None:
     """Witness the checkpoint: check it extends the last one you cosigned, then cosign it."""
     node = ctx.node
     handle = node.identity(ctx.identity).handle
-    witnessing = keeper.witness_for(node, handle)
+    witnessing = keeper_keys.witness_for(node, handle)
     checked, line = witnessing.cosign(node.view())
     node.write(witness.COSIGNATURE_TYPE, witness.cosignature_fields(checked, line), handle)
     witnessing.remember(checked)
@@ -286,7 +287,7 @@ def keeper_key(ctx: Context) -> None:
     Nothing is published: the key signs checkpoints only once a proposal with the
     effect {"kind": "keeper", "node": ..., "vkey": ..., "url": ...} passes.
     """
-    click.echo(keeper.new_key(ctx.node))
+    click.echo(keeper_keys.new_key(ctx.node))
 
 
 @ledger.command()

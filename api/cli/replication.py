@@ -8,10 +8,10 @@ import click
 
 from api import peering
 from api.context import Context, pass_ctx
-from api.node import Wiring
+from api.wiring import Wiring
 from coop import replication
+from coop.area_contract import Registry
 from coop.errors import BadInput, IntegrityError, StoreError
-from coop.kinds import Registry
 from coop.node import Node
 from ledger import log
 from ledger.fork import check_fork

@@ -4,17 +4,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from api import keeper_keys
 from coop import apps, config
 from coop.area import CORE
+from coop.area_contract import Area
 from coop.errors import Conflict
-from coop.kinds import Area
 from coop.node import REPO_DIR, Node, create
 from coop.scratch import built_in_place
 from coop.view import View
 from governance import area as governance_area
 from governance import effects
-from ledger import acceptance, decisions, keeper, keepers
+from ledger import acceptance, keepers
 from ledger import area as ledger_area
+from ledger import effects as money_effects
 from ledger.log import LogSigner
 from projects import area as projects_area
 from projects import clients, payments, work
@@ -30,13 +32,13 @@ class Wiring:
         """Return this node's log signer (the ledger asks for it when it appends)."""
         if self.node is None:
             raise RuntimeError("the node is not open yet")
-        return keeper.signer(self.node, view)
+        return keeper_keys.signer(self.node, view)
 
     def areas(self) -> tuple[Area, ...]:
         """Return every area, with the effects and hooks that tie them together."""
         governance = governance_area.build()
-        governance.register_effect("split_policy", decisions.check_split_policy, decisions.apply_split_policy)
-        governance.register_effect("spend", decisions.check_spend, decisions.apply_spend)
+        governance.register_effect("split_policy", money_effects.check_split_policy, money_effects.apply_split_policy)
+        governance.register_effect("spend", money_effects.check_spend, money_effects.apply_spend)
         governance.register_effect(keepers.EFFECT, keepers.check_effect, keepers.apply_effect)
         governance.register_effect("staff", work.check_staffing_effect, work.apply_staffing_effect)
         governance.register_effect("referral", clients.check_referral_effect, clients.apply_referral_effect)
@@ -69,7 +71,7 @@ def create_node(overrides: Mapping[str, Any] | None, name: str, origin: str, fou
         wiring = Wiring()
         node = wiring.attach(create(config.load({**settings, "home": str(scratch)}), wiring.areas(), name, origin, founder,
                                     passphrase, node_name, rules))
-        keeper.setup(node)
+        keeper_keys.setup(node)
         if fill is not None:
             fill(node)
         node.index.db.close()

@@ -1,6 +1,6 @@
 """The client SDK for allied apps: keys, signed statements, lists, webhooks and ledger proofs.
 
-    from api.client import Client, new_key
+    from api.sdk import Client, new_key
     coop = Client("https://coop.example")
     key = new_key("my-app")                      # the app's own key; keep key_seed(key) secret
     coop.submit(key, "coop.project/v1", {...})   # sign with the next sequence number and post
@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from api import signing
+from api.webhooks import signature
 from coop import canonical, statements
 from coop.apps import APP_TYPE
 from coop.errors import ApiError, CoopError, IntegrityError, Invalid, SequenceUsed
@@ -74,10 +74,10 @@ def key_record(pair: KeyPair) -> dict[str, Any]:
 
 
 def verify_webhook(headers: Mapping[str, str], body: bytes, node_keys: Iterable[PublicKey],
-                   tolerance: int = signing.TOLERANCE) -> dict[str, Any]:
+                   tolerance: int = signature.TOLERANCE) -> dict[str, Any]:
     """Check a delivery's signature by one of the node keys and return its event, or raise BadSignature."""
-    header = next((v for k, v in headers.items() if k.lower() == signing.HEADER.lower()), None)
-    signing.verify(header, body, node_keys, tolerance)
+    header = next((v for k, v in headers.items() if k.lower() == signature.HEADER.lower()), None)
+    signature.verify(header, body, node_keys, tolerance)
     event: dict[str, Any] = json.loads(body)
     return event
 
@@ -279,8 +279,8 @@ class Client:
                        body: bytes = b"") -> requests.Response:
         """Make a request only the app may make, signed by its key over the exact path, query and body."""
         target = path + (f"?{urlencode(query)}" if query else "")
-        header = signing.sign_request(app, self.origin, self.node_name, method, target, body)
-        headers = {signing.REQUEST_HEADER: header, **({"Content-Type": "application/json"} if body else {})}
+        header = signature.sign_request(app, self.origin, self.node_name, method, target, body)
+        headers = {signature.REQUEST_HEADER: header, **({"Content-Type": "application/json"} if body else {})}
         return self.request(method, target, data=body or None, headers=headers)
 
     def set_webhook(self, app: KeyPair, url: str | None) -> dict[str, Any]:
@@ -307,7 +307,7 @@ class Client:
             found += [KeyRecord.from_dict(k).public for k in node["keys"] if "revoked_after" not in k]
         return found
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes, tolerance: int = signing.TOLERANCE) -> dict[str, Any]:
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, tolerance: int = signature.TOLERANCE) -> dict[str, Any]:
         """Check a delivery against the nodes' keys and return its event."""
         return verify_webhook(headers, body, self.node_keys(), tolerance)
 
