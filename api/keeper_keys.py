@@ -4,9 +4,11 @@ from __future__ import annotations
 from coop.errors import Forbidden, NotFound
 from coop.keys import KeyStore
 from coop.node import Node, Receipt
+from coop.state_file import StateFile
 from coop.view import View
 from ledger import keepers
 from ledger.log import LogSigner
+from ledger.memory import TreeMemory
 from ledger.note import Signer
 from ledger.records import LOG_TYPE, log_record
 from ledger.witness import Witness, witness_signer
@@ -29,7 +31,7 @@ def signer(node: Node, view: View) -> LogSigner:
         pair = log_keys(node).unlock(node.name)
     except NotFound as e:
         raise Forbidden(f"this node is named keeper but holds no log key: {e}") from e
-    return LogSigner(Signer(view.origin, pair.seed), node.home / STATE_FILE, lambda v, data: keepers.verify(v, data).checkpoint)
+    return LogSigner(Signer(view.origin, pair.seed), TreeMemory(StateFile(node.home / STATE_FILE)), lambda v, data: keepers.verify(v, data).checkpoint)
 
 
 def setup(node: Node, founder: str | None = None) -> Receipt:
@@ -61,4 +63,4 @@ def witness_for(node: Node, handle: str) -> Witness:
     """Return this node's witness for a member, creating its cosignature key on first use."""
     keys = node.keys.sub(WITNESS_KEYS)
     pair = keys.unlock(handle) if keys.has(handle) else keys.create(handle)
-    return Witness(witness_signer(pair.seed, node.origin, handle), node.home / f"{handle}-{WITNESS_STATE}")
+    return Witness(witness_signer(pair.seed, node.origin, handle), TreeMemory(StateFile(node.home / f"{handle}-{WITNESS_STATE}")))

@@ -7,15 +7,12 @@ branch means two writers can never take the same index.
 """
 from __future__ import annotations
 
-import fcntl
-import json
-import os
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 
 from coop.errors import Conflict, CoopError, Forbidden, IntegrityError, NotFound, StaleWrite
 from coop.view import View
 from ledger import merkle, tiles
+from ledger.memory import Signed, TreeMemory
 from ledger.note import Checkpoint, Note, Signer, TlogProof, sign_note, verify_checkpoint
 
 PREFIX = "ledger/"
@@ -152,9 +149,9 @@ class LogSigner:
     this key; a keeper that took over also accepts its predecessor's).
     """
 
-    def __init__(self, signer: Signer, state: Path, accept: Callable[[View, bytes], Checkpoint] | None = None) -> None:
+    def __init__(self, signer: Signer, memory: TreeMemory, accept: Callable[[View, bytes], Checkpoint] | None = None) -> None:
         self.signer = signer
-        self.state = state
+        self.memory = memory
         self.accept = accept or (lambda view, data: verify_checkpoint(data, signer.verifier, signer.name).checkpoint)
 
     @property
@@ -162,12 +159,9 @@ class LogSigner:
         """Return the log origin, which is also the key name."""
         return self.signer.name
 
-    def last(self) -> tuple[int, bytes] | None:
+    def last(self) -> Signed | None:
         """Return the size and root of the last checkpoint published with this key."""
-        if not self.state.exists():
-            return None
-        data = json.loads(self.state.read_text())
-        return data["size"], bytes.fromhex(data["root"])
+        return self.memory.last()
 
     def sign(self, checkpoint: Checkpoint, view: View) -> bytes:
         """Sign a checkpoint after checking it extends the last one published, using the tiles in view.
@@ -182,7 +176,7 @@ class LogSigner:
         self._check_extends(checkpoint, view, last)
         return sign_note(checkpoint.to_text(), [self.signer]).to_bytes()
 
-    def _check_extends(self, checkpoint: Checkpoint, view: View, last: tuple[int, bytes] | None) -> None:
+    def _check_extends(self, checkpoint: Checkpoint, view: View, last: Signed | None) -> None:
         if last is None:
             return
         last_size, last_root = last
@@ -220,16 +214,11 @@ class LogSigner:
             checkpoint = self.accept(base, data)
         except CoopError as e:
             raise IntegrityError(f"the stored checkpoint is not signed by the log key in force for it: {e}") from e
-        self.state.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.state.with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # read, compare and write the memory as one step among processes
-            last = self.last()
+        with self.memory.changing() as last:  # read, compare and write the memory as one step among processes
             if last is not None and checkpoint.size <= last[0]:
                 if checkpoint.size < last[0] and _outrun(base):
                     raise StaleWrite("another writer published a newer checkpoint")
                 self._check_extends(checkpoint, base, last)
                 return
             self._check_extends(checkpoint, base, last)
-            tmp = self.state.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"size": checkpoint.size, "root": checkpoint.root.hex()}))
-            os.replace(tmp, self.state)
+            self.memory.keep(checkpoint)

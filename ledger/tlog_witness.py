@@ -5,23 +5,19 @@ witness cosigned (`old N`), a consistency proof from that size, and a signed
 checkpoint. The witness checks the log's signature, that the old size is the
 one it remembers, and the proof, then cosigns and persists the new checkpoint
 before answering. Reading the remembered checkpoint, comparing and writing the
-new one happen under an exclusive file lock (fcntl.flock), so two requests in
-threads or processes can never roll the witness back.
+new one happen as one step under the memory's lock (ledger/memory.py), so two
+requests in threads or processes can never roll the witness back.
 """
 from __future__ import annotations
 
-import fcntl
-import json
-import os
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from coop.digits import parse_whole
 from coop.errors import BadInput, BadSignature, Forbidden, Invalid, NotFound, SizeMismatch
 from coop.keys import unb64
+from ledger.memory import Signed, TreeMemory
 from ledger.merkle import EMPTY_ROOT, HASH_SIZE, MAX_TREE_SIZE, Hash, verify_consistency
 from ledger.note import Checkpoint, Note, Signature, Signer, Verifier, cosign
 
@@ -52,58 +48,7 @@ class AddCheckpoint:
         return cls(old, tuple(unb64(line, "proof hash", HASH_SIZE) for line in lines[1:]), checkpoint)
 
 
-@dataclass(frozen=True)
-class Cosigned:
-    """The last checkpoint a witness cosigned for one log."""
-
-    size: int
-    root: Hash
-
-
-class WitnessState:
-    """A witness's memory of the last checkpoint it cosigned for one log: a JSON file, changed under a lock.
-
-    The file keeps the format `coop ledger cosign` writes (`{"size", "root"}`),
-    so the endpoint and the command share one memory.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @contextmanager
-    def locked(self) -> Iterator[Cosigned | None]:
-        """Hold the exclusive lock and yield the remembered checkpoint; call `save` inside to persist."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "a+b") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                yield self.read()
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
-
-    def read(self) -> Cosigned | None:
-        """Return the remembered checkpoint, or None before the first cosignature."""
-        if not self.path.exists():
-            return None
-        data = json.loads(self.path.read_text())
-        return Cosigned(data["size"], bytes.fromhex(data["root"]))
-
-    def save(self, checkpoint: Checkpoint) -> None:
-        """Persist a checkpoint as the last one cosigned: temp file, fsync, rename, fsync the directory."""
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w") as f:
-            f.write(json.dumps({"size": checkpoint.size, "root": checkpoint.root.hex()}))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-
-
-def check_request(request: AddCheckpoint, logs: Mapping[str, Verifier], last: Cosigned | None) -> Checkpoint:
+def check_request(request: AddCheckpoint, logs: Mapping[str, Verifier], last: Signed | None) -> Checkpoint:
     """Check a request against the trusted log keys and the last cosigned checkpoint; return the checkpoint to cosign.
 
     Raises NotFound (404) for an unknown origin, Forbidden (403) for a missing or
@@ -123,7 +68,7 @@ def check_request(request: AddCheckpoint, logs: Mapping[str, Verifier], last: Co
     checkpoint = Checkpoint.from_text(note.text)  # Invalid (422) for size 0 with another root than SHA-256("")
     if request.old > checkpoint.size:
         raise BadInput(f"old size {request.old} is larger than the checkpoint's size {checkpoint.size}")
-    known = last or Cosigned(0, EMPTY_ROOT)
+    known = last or Signed(0, EMPTY_ROOT)
     if request.old != known.size:
         raise SizeMismatch(known.size)
     if request.old == 0:
@@ -136,12 +81,12 @@ def check_request(request: AddCheckpoint, logs: Mapping[str, Verifier], last: Co
     return checkpoint
 
 
-def add_checkpoint(body: bytes, logs: Mapping[str, Verifier], signer: Signer, state: WitnessState,
+def add_checkpoint(body: bytes, logs: Mapping[str, Verifier], signer: Signer, memory: TreeMemory,
                    now: int | None = None) -> bytes:
     """Answer an add-checkpoint request: check it, persist the checkpoint, return the cosignature line(s)."""
     request = AddCheckpoint.from_bytes(body)
-    with state.locked() as last:
+    with memory.changing() as last:
         checkpoint = check_request(request, logs, last)
         line: Signature = cosign(checkpoint, signer, max(1, now if now is not None else int(time.time())))
-        state.save(checkpoint)
+        memory.keep(checkpoint)
     return line.to_line().encode("utf-8")

@@ -10,10 +10,8 @@ published checkpoint carries the cosignatures made for its exact size.
 """
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from coop.charter import rules as charter_rules
@@ -22,8 +20,8 @@ from coop.ids import check_id
 from coop.statements import Statement
 from coop.view import View
 from ledger import keepers, log, merkle
+from ledger.memory import Signed, TreeMemory
 from ledger.note import COSIGNATURE, Checkpoint, Note, Signature, Signer, Verifier, WitnessPolicy, cosign
-from ledger.tlog_witness import WitnessState
 
 COSIGNATURE_TYPE = "coop.ledger.cosignature/v1"
 DIRECTORY = "ledger/cosignatures"
@@ -64,18 +62,15 @@ def root_at(view: View, size: int) -> bytes:
 class Witness:
     """A member node's witness: its cosignature key and its memory of the last checkpoint it cosigned."""
 
-    def __init__(self, signer: Signer, state: Path) -> None:
+    def __init__(self, signer: Signer, memory: TreeMemory) -> None:
         if signer.sig_type != COSIGNATURE:
             raise BadInput("a witness signs with a cosignature (0x04) key")
         self.signer = signer
-        self.state = state
+        self.memory = memory
 
-    def last(self) -> tuple[int, bytes] | None:
+    def last(self) -> Signed | None:
         """Return the size and root of the last checkpoint this witness cosigned."""
-        if not self.state.exists():
-            return None
-        data = json.loads(self.state.read_text())
-        return data["size"], bytes.fromhex(data["root"])
+        return self.memory.last()
 
     def cosign(self, view: View, now: int | None = None) -> tuple[Checkpoint, Signature]:
         """Verify the repository's checkpoint, check it extends the last one cosigned, and cosign it (see `remember`)."""
@@ -99,10 +94,9 @@ class Witness:
         Under the same lock as the add-checkpoint endpoint (ledger/tlog_witness.py), and
         never replacing a larger tree the endpoint cosigned meanwhile.
         """
-        state = WitnessState(self.state)
-        with state.locked() as last:
+        with self.memory.changing() as last:
             if last is None or last.size <= checkpoint.size:
-                state.save(checkpoint)
+                self.memory.keep(checkpoint)
 
 
 def cosignature_fields(checkpoint: Checkpoint, line: Signature) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from api.chat import cursor as cursors
 from api.chat.commands import HELP, Command, parse
+from api.chat.cursor import Cursor
 from api.chat.matrix import Matrix
 from api.webhooks.events import Event, events_of_commit
 from coop.apps import APP_TYPE, app_fields
@@ -28,6 +28,7 @@ from coop.index import commits_since
 from coop.keys import KeyPair, PublicKey, unb64
 from coop.members import MEMBER_TYPE, member_fields
 from coop.node import Node
+from coop.state_file import StateFile
 from coop.statements import KeyRecord, format_time
 from coop.view import View
 from governance.index import ProposalRow
@@ -60,8 +61,8 @@ class Bridge:
         self.matrix = matrix
         self.room = room
         self.links = links.rstrip("/")
-        self.state_path = Path(node.home) / STATE_FILE.format(app=app_id)
-        self.cursor = cursors.load(self.state_path)
+        self.state = StateFile(Path(node.home) / STATE_FILE.format(app=app_id))
+        self.cursor = Cursor.from_dict(self.state.read() or {})
         self.me = ""
         self.room_id = ""
 
@@ -128,7 +129,7 @@ class Bridge:
         handled = changes.pop("handled", None)
         current = self.cursor.handle(handled) if handled else self.cursor
         self.cursor = replace(current, **changes)
-        cursors.save(self.state_path, self.cursor)
+        self.state.write(self.cursor.to_dict())
 
     # -- commands -----------------------------------------------------------------------
 

@@ -1,14 +1,11 @@
 """Where the bridge is: its /sync token, the events it handled, the last commit it announced.
 
-Kept as one JSON file in the node's data directory and replaced atomically after
-every handled event, so a restart neither misses nor repeats a command.
+Kept as one JSON file in the node's data directory (coop/state_file.py) and replaced
+atomically after every handled event, so a restart neither misses nor repeats a command.
 """
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 KEEP_HANDLED = 500  # a /sync gap is paged back only until a handled event: this many are remembered
@@ -35,17 +32,3 @@ class Cursor:
     def from_dict(cls, data: dict[str, Any]) -> Cursor:
         """Read a cursor from the file's JSON."""
         return cls(data.get("since"), tuple(data.get("handled", ())), data.get("commit"), dict(data.get("claims", {})))
-
-
-def load(path: Path) -> Cursor:
-    """Read the cursor, or start a new one."""
-    if not path.exists():
-        return Cursor()
-    return Cursor.from_dict(json.loads(path.read_text("utf-8")))
-
-
-def save(path: Path, cursor: Cursor) -> None:
-    """Write the cursor atomically (temp file + rename)."""
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(cursor.to_dict(), indent=1), "utf-8")
-    os.replace(temporary, path)

@@ -13,7 +13,7 @@ from api import keeper_keys
 from api.http.service import service
 from coop.errors import NotFound, SizeMismatch
 from ledger import records
-from ledger.tlog_witness import SIZE_MEDIA_TYPE, WitnessState, add_checkpoint
+from ledger.tlog_witness import SIZE_MEDIA_TYPE, add_checkpoint
 
 bp = Blueprint("witness", __name__)
 
@@ -29,7 +29,7 @@ def add() -> Response:
     view = service().view()
     logs = {view.origin: records.verifier(view)}
     try:
-        lines = add_checkpoint(request.get_data(), logs, witnessing.signer, WitnessState(witnessing.state))
+        lines = add_checkpoint(request.get_data(), logs, witnessing.signer, witnessing.memory)
     except SizeMismatch as e:
         return Response(f"{e.size}\n", status=409, content_type=SIZE_MEDIA_TYPE)
     return Response(lines, status=200, content_type="text/plain; charset=utf-8")
