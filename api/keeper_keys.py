@@ -1,6 +1,8 @@
 """This node's keys as log keeper and witness: made, unlocked and handed to the ledger's pure signers."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from coop.errors import Forbidden, NotFound
 from coop.keys import KeyStore
 from coop.node import Node, Receipt
@@ -22,16 +24,21 @@ def log_keys(node: Node) -> KeyStore:
     return node.keys.sub(KEY_STORE)
 
 
-def signer(node: Node, view: View) -> LogSigner:
-    """Return the log signer if this node keeps the log, else refuse."""
+def signer(keys: KeyStore, node_name: str, home: Path, view: View) -> LogSigner:
+    """Return the log signer if this node keeps the log, else refuse.
+
+    It takes the node's key store, name and home rather than the node, so that the
+    ledger's hook can hold it before the node exists (api/wiring.py).
+    """
     keeper = keepers.current(view).keeper if log_record(view) is not None else "nobody yet"
-    if keeper != node.name:
-        raise Forbidden(f"this node ({node.name}) does not keep the log; {keeper} does: send ledger entries there")
+    if keeper != node_name:
+        raise Forbidden(f"this node ({node_name}) does not keep the log; {keeper} does: send ledger entries there")
     try:
-        pair = log_keys(node).unlock(node.name)
+        pair = keys.sub(KEY_STORE).unlock(node_name)
     except NotFound as e:
         raise Forbidden(f"this node is named keeper but holds no log key: {e}") from e
-    return LogSigner(Signer(view.origin, pair.seed), TreeMemory(StateFile(node.home / STATE_FILE)), lambda v, data: keepers.verify(v, data).checkpoint)
+    memory = TreeMemory(StateFile(home / STATE_FILE))
+    return LogSigner(Signer(view.origin, pair.seed), memory, lambda v, data: keepers.verify(v, data).checkpoint)
 
 
 def setup(node: Node, founder: str | None = None) -> Receipt:

@@ -34,7 +34,8 @@ from typing import TypeVar
 
 import nacl.signing
 
-from api.wiring import Wiring, open_node
+from api import wiring
+from api.wiring import open_node
 from bench import best_time, rate, table
 from bench.node import FOUNDER, temporary_node
 from bench.profile import print_profile
@@ -216,7 +217,7 @@ def main(count: int = STATEMENTS) -> None:
         source = str(node.home / REPO_DIR)
         open_proposals(node, proposals)
         start = head(Path(source))
-        registry = Registry(Wiring().areas())
+        registry = Registry(wiring.areas())
         copies = [make_copies(node.home.parent, source, number, registry) for number in range(ROUNDS + 1)]
         print(f"A: {len(VOTERS)} members and {proposals:,} open proposals; {ROUNDS + 1} replicas cloned from it and "
               f"{2 * (ROUNDS + 1)} bare copies made ({time.perf_counter() - began:.1f} s)")

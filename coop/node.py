@@ -44,10 +44,15 @@ class Receipt:
     created: bool
 
 
+def key_store(cfg: config.Config, passphrase: str | None = None) -> KeyStore:
+    """Return the store of a node's private keys: made before the node, so that the areas' hooks can hold it too."""
+    return KeyStore(cfg.home / KEYS_DIR, passphrase, cfg["kdf_cost"])
+
+
 class Node:
     """An opened node: store, index, keys and the kinds of statement it accepts."""
 
-    def __init__(self, cfg: config.Config, areas: Sequence[Area], passphrase: str | None = None) -> None:
+    def __init__(self, cfg: config.Config, areas: Sequence[Area], keys: KeyStore | None = None) -> None:
         self.config = cfg
         self.home = cfg.home
         if not (self.home / REPO_DIR).exists():
@@ -60,7 +65,7 @@ class Node:
             raise NotFound(f"the node at {self.home} was never finished (its repository has no commits): "
                            "remove it and run `coop init` again")
         self.registry = Registry(areas)
-        self.keys = KeyStore(self.home / KEYS_DIR, passphrase, cfg["kdf_cost"])
+        self.keys = keys or key_store(cfg)
         self.index = Index(open_database(cfg["database_url"], self.home), self.registry.indexers())
         self.name = cfg["node_name"]
         self.clock: Callable[[], str] = statements.now  # tests replace it to move time without sleeping
@@ -219,7 +224,7 @@ class Node:
 
 
 def create(cfg: config.Config, areas: Sequence[Area], name: str, origin: str, founder: str,
-           passphrase: str | None = None, node_name: str = "node", rules: Mapping[str, Any] | None = None) -> Node:
+           keys: KeyStore | None = None, node_name: str = "node", rules: Mapping[str, Any] | None = None) -> Node:
     """Create a node in an empty directory: repository, charter, founder's key and record, node key, settings."""
     home = cfg.home
     founder = normalise_handle(founder)
@@ -228,13 +233,12 @@ def create(cfg: config.Config, areas: Sequence[Area], name: str, origin: str, fo
         raise BadInput("the node's name must differ from the founder's handle")
     home.mkdir(parents=True, exist_ok=True)
     store = GitStore.create(home / REPO_DIR)
-    keys = KeyStore(home / KEYS_DIR, passphrase, cfg["kdf_cost"])
+    keys = keys or key_store(cfg)
     founder_key = keys.create(founder)
     node_key = keys.create(node_name)
     changes = genesis.build(founder_key, node_key, name, origin, rules)
     store.commit(lambda snapshot: changes, f"Create co-op {name}", CommitSigner(node_key, node_name, f"{node_name}@coop"))
     config.write_node_file(home, {"node_name": node_name, "identity": founder, "kdf_cost": cfg["kdf_cost"]})
-    node = Node(config.load({"home": str(home)}), areas, passphrase)
-    node.keys = keys
+    node = Node(config.load({"home": str(home)}), areas, keys)
     node.refresh()
     return node

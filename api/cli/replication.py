@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from api import peering
+from api import peering, wiring
 from api.context import Context, pass_ctx
-from api.wiring import Wiring
 from coop import replication
 from coop.area_contract import Registry
 from coop.errors import BadInput, IntegrityError, StoreError
@@ -19,7 +18,7 @@ from ledger.fork import check_fork
 
 def registry() -> Registry:
     """Return the kinds of statement every node accepts, for replaying a fetched history."""
-    return Registry(Wiring().areas())
+    return Registry(wiring.areas())
 
 
 @click.command()

@@ -102,7 +102,7 @@ def test_a_charter_proposal_naming_treasurers_badly_is_refused(node: Node, treas
 
 def log_leaf(node: Node) -> Callable[[View], Mapping[str, bytes | None]]:
     """Return the effect of appending the entries staged in a view to the log, as the keeper would."""
-    return lambda view: log.append_changes(view, records.staged_entries(view), keeper_keys.signer(node, view))
+    return lambda view: log.append_changes(view, records.staged_entries(view), keeper_keys.signer(node.keys, node.name, node.home, view))
 
 
 def test_a_payout_by_an_unauthorised_author_in_history_is_reported(paid: Node, commit_unchecked: Callable[..., str]) -> None:

@@ -74,7 +74,7 @@ def books(node: Node) -> Node:
 
 def log_leaf(node: Node) -> Callable[[View], Mapping[str, bytes | None]]:
     """Return the effect of appending the entries staged in a view to the log, as the keeper would."""
-    return lambda view: log.append_changes(view, records.staged_entries(view), keeper_keys.signer(node, view))
+    return lambda view: log.append_changes(view, records.staged_entries(view), keeper_keys.signer(node.keys, node.name, node.home, view))
 
 
 @pytest.mark.parametrize("make", list(CASES.values()), ids=list(CASES))

@@ -22,7 +22,7 @@ def test_signer_remembers_the_checkpoint_it_just_published(node: Node) -> None:
     stored = log.stored_checkpoint(view)
     assert stored is not None
     published = Checkpoint.from_text(stored.text)
-    assert keeper_keys.signer(node, view).last() == (published.size, published.root)
+    assert keeper_keys.signer(node.keys, node.name, node.home, view).last() == (published.size, published.root)
 
 
 def test_append_after_a_one_commit_rollback_is_refused(node: Node) -> None:
