@@ -63,30 +63,44 @@ class View:
             return str(pygit2.hash(data)) if data is not None else None
         return self.snapshot.blob_id(path) if self.snapshot is not None else None
 
-    def list(self, directory: str) -> list[str]:
-        """List names in a directory, pending changes included."""
-        names = set(self.snapshot.list(directory)) if self.snapshot is not None else set()
+    def _pending_in(self, directory: str) -> Iterator[tuple[str, bytes | None]]:
+        """Yield (name, bytes or None for a removal) of each pending change directly inside a directory."""
         prefix = directory.rstrip("/") + "/"
         for path, data in self.pending.items():
             if path.startswith(prefix) and "/" not in path[len(prefix):]:
-                name = path[len(prefix):]
-                if data is None:
-                    names.discard(name)
-                else:
-                    names.add(name)
+                yield path[len(prefix):], data
+
+    def list(self, directory: str) -> list[str]:
+        """List names in a directory (files and subdirectories), pending changes included."""
+        names = set(self.snapshot.list(directory)) if self.snapshot is not None else set()
+        prefix = directory.rstrip("/") + "/"
+        names |= {path[len(prefix):].split("/", 1)[0] for path, data in self.pending.items()
+                  if data is not None and path.startswith(prefix) and "/" in path[len(prefix):]}
+        for name, data in self._pending_in(directory):
+            if data is None:
+                names.discard(name)
+            else:
+                names.add(name)
         return sorted(names)
+
+    def blob_ids(self, directory: str) -> dict[str, str]:
+        """Return the git blob id of every file directly inside a directory, by name, pending changes included."""
+        ids = self.snapshot.blob_ids(directory) if self.snapshot is not None else {}
+        for name, data in self._pending_in(directory):
+            if data is None:
+                ids.pop(name, None)
+            else:
+                ids[name] = str(pygit2.hash(data))
+        return ids
 
     def bodies(self, directory: str) -> dict[str, Mapping[str, Any]]:
         """Return the body of every statement file in a directory, reading the directory once."""
         files = self.snapshot.read_dir(directory) if self.snapshot is not None else {}
-        prefix = directory.rstrip("/") + "/"
-        for path, data in self.pending.items():
-            if path.startswith(prefix) and "/" not in path[len(prefix):]:
-                name = path[len(prefix):]
-                if data is None:
-                    files.pop(name, None)
-                else:
-                    files[name] = data
+        for name, data in self._pending_in(directory):
+            if data is None:
+                files.pop(name, None)
+            else:
+                files[name] = data
         return {name: statements.stored_body(raw) for name, raw in sorted(files.items()) if name.endswith(".json")}
 
     def stage(self, changes: Mapping[str, bytes | None]) -> None:

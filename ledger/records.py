@@ -10,8 +10,6 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import pygit2
-
 from coop import canonical, statements
 from coop.charter import rules
 from coop.errors import NotFound
@@ -73,14 +71,7 @@ def entry_files(view: View) -> dict[str, str]:
     files: dict[str, str] = {}
     for shard in view.list(ENTRY_DIR.rstrip("/")):
         directory = f"{ENTRY_DIR}{shard}"
-        stored = view.snapshot.blob_ids(directory) if view.snapshot is not None else {}
-        files.update({f"{directory}/{name}": oid for name, oid in stored.items()})
-    for path, data in view.pending.items():
-        if path.startswith(ENTRY_DIR):
-            if data is None:
-                files.pop(path, None)
-            else:
-                files[path] = str(pygit2.hash(data))
+        files.update({f"{directory}/{name}": oid for name, oid in view.blob_ids(directory).items()})
     return files
 
 
