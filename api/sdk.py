@@ -22,9 +22,8 @@ import itertools
 import json
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -36,7 +35,7 @@ from coop.apps import APP_TYPE
 from coop.errors import ApiError, CoopError, IntegrityError, Invalid, SequenceUsed
 from coop.keys import KeyPair, PublicKey, b64, unb64
 from coop.statements import KeyRecord
-from governance.proposals import OUTCOME_TYPE, PROPOSAL_TYPE, VOTE_TYPE, text_sha256
+from governance import proposals as P
 from ledger import entries as E
 from ledger import merkle, tiles
 from ledger.note import TlogProof, VerifiedCheckpoint, Verifier, verify_checkpoint, verify_tlog_proof
@@ -196,26 +195,22 @@ class Client:
 
     def open_proposal(self, pair: KeyPair, proposal_id: str, title: str, text: str, method: str, closes_in: int,
                       effect: Mapping[str, Any] | None = None, options: Iterable[str] = ()) -> dict[str, Any]:
-        """Make a proposal that opens now and closes after `closes_in` seconds."""
-        now = statements.parse_time(statements.now())
+        """Make a proposal that opens now and closes after `closes_in` seconds, for the electorate and rules in force."""
         current = self.get("/api/v1/governance")
-        fields: dict[str, Any] = {
-            "id": proposal_id, "title": title, "text": text, "body_sha256": text_sha256(text),
-            "method": method, "effect": dict(effect or {"kind": "general"}), "opens": statements.format_time(now),
-            "closes": statements.format_time(now + timedelta(seconds=closes_in)), "eligible": current["eligible"],
-            "rules": current["rules"], **({"options": list(options)} if options else {})}
-        return self.submit(pair, PROPOSAL_TYPE, fields, "/api/v1/proposals")
+        opening = P.Opening(statements.now(), closes_in, current["eligible"], current["rules"])
+        fields = P.proposal_body(proposal_id, title, text, method, effect or {"kind": "general"}, opening, list(options))
+        return self.submit(pair, P.PROPOSAL_TYPE, fields, "/api/v1/proposals")
 
-    def vote(self, pair: KeyPair, proposal_id: str, choice: str, reason: str = "") -> dict[str, Any]:
-        """Vote on the current version of a proposal."""
+    def vote(self, pair: KeyPair, proposal_id: str, choice: str, reason: str = "", ranking: Sequence[str] = ()) -> dict[str, Any]:
+        """Vote on the current version of a proposal (a ranked-choice vote orders the options in `ranking`)."""
         sha = self.get(f"/api/v1/proposals/{proposal_id}")["sha256"]
-        fields = {"proposal": proposal_id, "proposal_sha256": sha, "choice": choice, **({"reason": reason} if reason else {})}
-        return self.submit(pair, VOTE_TYPE, fields, f"/api/v1/proposals/{proposal_id}/votes")
+        fields = P.vote_body(proposal_id, sha, choice, reason, ranking)
+        return self.submit(pair, P.VOTE_TYPE, fields, f"/api/v1/proposals/{proposal_id}/votes")
 
     def close(self, pair: KeyPair, proposal_id: str) -> dict[str, Any]:
         """Close a proposal whose window has ended, signing the outcome the node computes from the votes."""
         fields = self.get(f"/api/v1/proposals/{proposal_id}/outcome")["fields"]
-        return self.submit(pair, OUTCOME_TYPE, fields, f"/api/v1/proposals/{proposal_id}/outcome")
+        return self.submit(pair, P.OUTCOME_TYPE, fields, f"/api/v1/proposals/{proposal_id}/outcome")
 
     # -- projects -----------------------------------------------------------------------
 

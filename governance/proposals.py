@@ -14,7 +14,8 @@ outcome, and applies the effect in the same commit.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
@@ -269,18 +270,43 @@ def count(view: View, proposal_id: str) -> Tally:
     return tally(proposal["method"], ballots, frozenset(proposal["eligible"]), Rules(**proposal["rules"]), proposal.get("options", []))
 
 
-def proposal_fields(proposal_id: str, title: str, text: str, method: str, effect: Mapping[str, Any], view: View,
-                    closes_in: int | None, options: list[str] | None = None, now: str | None = None) -> dict[str, Any]:
-    """Return the fields of a proposal: a draft when closes_in is None, else opening now (or at `now`)."""
+@dataclass(frozen=True)
+class Opening:
+    """When a proposal opens and closes, with who may vote and the rules in force fixed at that moment.
+
+    A node reads the electorate and rules from its view; an allied app reads them from
+    `GET /api/v1/governance`: both then build the same fields (`proposal_body`).
+    """
+
+    opens: str
+    closes_in: int
+    eligible: Sequence[str]
+    rules: Mapping[str, Any]
+
+    def fields(self) -> dict[str, Any]:
+        """Return the window, electorate and rules as a proposal carries them."""
+        opens = statements.parse_time(self.opens)
+        return {"opens": statements.format_time(opens), "closes": statements.format_time(opens + timedelta(seconds=self.closes_in)),
+                "eligible": list(self.eligible), "rules": dict(self.rules)}
+
+
+def proposal_body(proposal_id: str, title: str, text: str, method: str, effect: Mapping[str, Any], opening: Opening | None,
+                  options: Sequence[str] = ()) -> dict[str, Any]:
+    """Return the fields of a proposal: a draft without an opening, else open for its window."""
     fields: dict[str, Any] = {"id": proposal_id, "title": title, "text": text, "body_sha256": text_sha256(text),
                               "method": method, "effect": dict(effect), "opens": None}
     if options:
         fields["options"] = list(options)
-    if closes_in is not None:
-        opens = statements.parse_time(now or statements.now())
-        fields.update({"opens": statements.format_time(opens), "closes": statements.format_time(opens + timedelta(seconds=closes_in)),
-                       "eligible": eligible_voters(view), "rules": decision_rules(view)})
+    if opening is not None:
+        fields.update(opening.fields())
     return fields
+
+
+def proposal_fields(proposal_id: str, title: str, text: str, method: str, effect: Mapping[str, Any], view: View,
+                    closes_in: int | None, options: list[str] | None = None, now: str | None = None) -> dict[str, Any]:
+    """Return the fields of a proposal made on this node: a draft when closes_in is None, else opening now (or at `now`)."""
+    opening = None if closes_in is None else Opening(now or statements.now(), closes_in, eligible_voters(view), decision_rules(view))
+    return proposal_body(proposal_id, title, text, method, effect, opening, options or ())
 
 
 def vote_fields(view: View, proposal_id: str, choice: str, reason: str = "", ranking: list[str] | None = None) -> dict[str, Any]:
@@ -288,7 +314,12 @@ def vote_fields(view: View, proposal_id: str, choice: str, reason: str = "", ran
     raw = view.read(proposal_path(proposal_id))
     if raw is None:
         raise NotFound(f"no proposal {proposal_id!r}")
-    fields: dict[str, Any] = {"proposal": proposal_id, "proposal_sha256": hashlib.sha256(raw).hexdigest(), "choice": choice}
+    return vote_body(proposal_id, hashlib.sha256(raw).hexdigest(), choice, reason, ranking or ())
+
+
+def vote_body(proposal_id: str, proposal_sha256: str, choice: str, reason: str = "", ranking: Sequence[str] = ()) -> dict[str, Any]:
+    """Return the fields of a vote on the version of a proposal whose file hashes to `proposal_sha256`."""
+    fields: dict[str, Any] = {"proposal": proposal_id, "proposal_sha256": proposal_sha256, "choice": choice}
     if reason:
         fields["reason"] = reason
     if ranking:

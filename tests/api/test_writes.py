@@ -290,6 +290,14 @@ def test_a_proposal_is_opened_voted_on_and_closed_over_http(coop: Coop, sdk: Cli
     assert next(p for p in sdk.items("/api/v1/proposals", state="closed") if p["id"] == "p-garden")["votes"] == 3
 
 
+def test_a_ranked_vote_over_http_counts_its_order(coop: Coop, sdk: Client) -> None:
+    sdk.open_proposal(coop.keys["alice"], "p-logo", "A logo", "# Pick one\n", "ranked_choice", closes_in=3600, options=["red", "blue", "green"])
+    sdk.vote(coop.keys["bob"], "p-logo", "rank", ranking=["blue", "red"])
+
+    tally = sdk.get("/api/v1/proposals/p-logo")["tally"]
+    assert tally["rounds"][0]["counts"] == {"blue": 1, "green": 0, "red": 0}  # counted for its first choice
+
+
 @pytest.fixture
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Return a server that allows 3 writes and 8 reads a minute per client."""
