@@ -6,19 +6,10 @@ from pathlib import Path
 
 import click
 
-from api import peering, wiring
 from api.context import Context, pass_ctx
+from api.usecases import replication as R
 from coop import replication
-from coop.area_contract import Registry
-from coop.errors import BadInput, IntegrityError, StoreError
-from coop.node import Node
-from ledger import log
-from ledger.fork import check_fork
-
-
-def registry() -> Registry:
-    """Return the kinds of statement every node accepts, for replaying a fetched history."""
-    return Registry(wiring.areas())
+from coop.errors import IntegrityError
 
 
 @click.command()
@@ -31,7 +22,7 @@ def clone(ctx: Context, source: str, directory: Path) -> None:
     The new node holds no keys: it reads, verifies and serves. Add your own
     identity's key later to act as yourself.
     """
-    report = replication.clone(peering.git_url(source), directory, registry())
+    report = R.clone(source, directory)
     click.echo(f"cloned {source} into {directory}: {report.commits} commits and {report.statements} statements verified")
 
 
@@ -52,28 +43,14 @@ def sync(ctx: Context, peers: tuple[str, ...], no_offer: bool) -> None:
     names, it then cosigns the checkpoint and posts the cosignature to the peer.
     """
     node = ctx.node
-    sources = [peering.git_url(peer) for peer in peers] or replication.peers(node.store)
-    if not sources:
-        raise BadInput("no peers: name one (a node's URL such as http://host:8000, or a path), or clone from one first")
+    sources = R.peers_to_sync(node, peers)
     refused = []
-    for source in sources:
-        try:
-            result = sync_once(node, source, None if no_offer else peering.offer)
-        except StoreError as e:
-            click.echo(f"{source}: unreachable, skipped: {e}", err=True)
-            refused.append(source)
-            continue
-        for line in describe(result):
-            click.echo(f"{source}: {line}", err=not result)
-        if not result:
-            refused.append(source)
-            continue
-        witnessed = peering.witness_after_sync(node, source, node.config["identity"]) if node.config["identity"] else None
-        if witnessed:
-            click.echo(f"{source}: witness: {witnessed}")
-            sync_once(node, source, None)  # take our cosignature back as the peer stored it
-    node.refresh()
-    moved = peering.follow_keeper(node)
+    for peer in R.sync(node, sources, offer=not no_offer):
+        for line in describe(peer):
+            click.echo(f"{peer.source}: {line}", err=peer.refused)
+        if peer.refused:
+            refused.append(peer.source)
+    moved = R.after_sync(node)
     if moved:
         click.echo(moved)
     if refused:
@@ -81,13 +58,11 @@ def sync(ctx: Context, peers: tuple[str, ...], no_offer: bool) -> None:
                              "this node kept its own history")
 
 
-def sync_once(node: Node, source: str, offer: replication.Offer | None) -> replication.SyncResult:
-    """Sync the node with one peer."""
-    return replication.sync(node.store, node.registry, node.home, source, check_fork, keep=[log.CHECKPOINT], offer=offer)
-
-
-def describe(result: replication.SyncResult) -> list[str]:
-    """Return what a sync did, a line each, as a person reads it."""
+def describe(peer: R.PeerSynced) -> list[str]:
+    """Return what a sync with one peer did, a line each, as a person reads it."""
+    if peer.result is None:
+        return [f"unreachable, skipped: {peer.unreachable}"]
+    result = peer.result
     lines = []
     if result.offered:
         lines.append(f"offered {result.offered} of our statements; the peer took them")
@@ -98,7 +73,7 @@ def describe(result: replication.SyncResult) -> list[str]:
     taken = f"took {result.taken} new commits" if result.taken else "nothing new"
     lines.append(taken + (" and merged them with ours" if result.merged else ""))
     lines += [f"left out by the merge rule: {path} ({why})" for path, why in result.left_out]
-    return lines
+    return lines + ([f"witness: {peer.witnessed}"] if peer.witnessed else [])
 
 
 @click.command("evidence")
