@@ -1,4 +1,4 @@
-"""`coop propose / proposals / proposal / vote / close`: deciding together from the terminal."""
+"""`coop proposal open / list / show / vote / close`: deciding together from the terminal."""
 from __future__ import annotations
 
 import secrets
@@ -57,7 +57,12 @@ def _bad_rule(rule: str) -> Any:
     raise BadInput(f"--rule {rule!r} must be NAME=JSON_VALUE, e.g. quorum_bp=6000")
 
 
-@click.command()
+@click.group()
+def proposal() -> None:
+    """Open, list, show, vote on and close proposals."""
+
+
+@proposal.command("open")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(EFFECT_KINDS), default="general", show_default=True, help="What passing it does.")
 @click.option("--method", type=click.Choice([m.value for m in Method]), default="consent", show_default=True, help="How it is decided.")
@@ -73,9 +78,9 @@ def _bad_rule(rule: str) -> Any:
 @click.option("--effect-json", help="The effect as JSON, for effects other areas add (e.g. staffing a project).")
 @click.option("--id", "proposal_id", help="Proposal id (default: a fresh p-xxxxxx); reuse a draft's id to amend it.")
 @pass_ctx
-def propose(ctx: Context, file: Path, kind: str, method: str, closes_in: str | None, title: str | None, options: tuple[str, ...],
-            handle: str | None, rules: tuple[str, ...], policy: Path | None, amount: str | None, purpose: str | None,
-            effect_json: str | None, proposal_id: str | None) -> None:
+def proposal_open(ctx: Context, file: Path, kind: str, method: str, closes_in: str | None, title: str | None, options: tuple[str, ...],
+                  handle: str | None, rules: tuple[str, ...], policy: Path | None, amount: str | None, purpose: str | None,
+                  effect_json: str | None, proposal_id: str | None) -> None:
     """Make a proposal from a markdown FILE; prints its id on the last line."""
     text = read_text(file)
     heading = next((line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")), None)
@@ -89,11 +94,11 @@ def propose(ctx: Context, file: Path, kind: str, method: str, closes_in: str | N
     click.echo(pid)
 
 
-@click.command()
+@proposal.command("list")
 @click.option("--state", type=click.Choice(["open", "draft", "closed", "all"]), default="open", show_default=True)
 @click.option("--not-voted", is_flag=True, help="Only open proposals the acting identity has not voted on.")
 @pass_ctx
-def proposals(ctx: Context, state: str, not_voted: bool) -> None:
+def proposal_list(ctx: Context, state: str, not_voted: bool) -> None:
     """List proposals from the index."""
     node = ctx.node
     me = node.identity(ctx.identity).handle if not_voted else None
@@ -104,11 +109,6 @@ def proposals(ctx: Context, state: str, not_voted: bool) -> None:
     for r in found:
         shown = "to close" if r.state == "open" and r.closes <= now else r.state
         click.echo(f"{r.proposal_id:<16} {shown:<9} {(r.result or ''):<10} {(r.closes or ''):<21} {r.effect:<13} {r.title}")
-
-
-@click.group()
-def proposal() -> None:
-    """Look at one proposal."""
 
 
 @proposal.command("show")
@@ -139,23 +139,23 @@ def proposal_show(ctx: Context, proposal_id: str) -> None:
     click.echo(f"not voted yet: {', '.join(status.not_voted) if status.not_voted else 'nobody'}")
 
 
-@click.command()
+@proposal.command("vote")
 @click.argument("proposal_id")
 @click.argument("choice")
 @click.option("--reason", default="", help="Why (required to object or block).")
 @click.option("--rank", help="For ranked choice: options in order of preference, comma-separated (CHOICE is 'rank').")
 @pass_ctx
-def vote(ctx: Context, proposal_id: str, choice: str, reason: str, rank: str | None) -> None:
+def proposal_vote(ctx: Context, proposal_id: str, choice: str, reason: str, rank: str | None) -> None:
     """Vote on the current version of a proposal; voting again replaces your vote until it closes."""
     ranking = [r.strip() for r in rank.split(",")] if rank else []
     receipt = usecases.vote(ctx.node, ctx.identity, proposal_id, choice, reason, ranking)
     click.echo(f"vote {choice!r} on {proposal_id} recorded at {receipt.path}")
 
 
-@click.command()
+@proposal.command("close")
 @click.argument("proposal_id")
 @pass_ctx
-def close(ctx: Context, proposal_id: str) -> None:
+def proposal_close(ctx: Context, proposal_id: str) -> None:
     """Close a proposal after its window: count, record the outcome, apply the effect."""
     closed = usecases.close(ctx.node, ctx.identity, proposal_id)
     tally = closed.tally
@@ -164,4 +164,4 @@ def close(ctx: Context, proposal_id: str) -> None:
     click.echo(f"{proposal_id}: {tally['outcome']}{winner} (counts {tally['counts']}, quorum {tally['quorum_reached']}/{tally['quorum_needed']}); effect {applied}")
 
 
-COMMANDS = (propose, proposals, proposal, vote, close)
+COMMANDS = (proposal,)

@@ -97,7 +97,7 @@ def split(ctx: Context, index: int, team: str, referrer: str | None, referral_ex
 @click.option("--id", "entry_id", help="Entry id (default: a fresh pay-xxxxxxxx).")
 @pass_ctx
 def payout(ctx: Context, member: str, amount: str, currency: str, account: str, method: str, fee: str, arrived: str | None, rate: str, entry_id: str | None) -> None:
-    """Pay a member what the co-op holds for them, with the fee and exchange rate (as that member, or a treasurer the charter names)."""
+    """Pay a member what the co-op holds for them (money out), with the fee and exchange rate (as that member, or a treasurer the charter names)."""
     currency = check_currency(currency.upper())
     minor, fee_minor = from_decimal(amount, currency), from_decimal(fee, currency)
     if arrived:

@@ -22,6 +22,7 @@ import pygit2
 from api import demo
 from api.chat import bridge
 from api.chat.matrix import Matrix
+from api.cli.areas import SECTIONS, AreaGroup
 from api.cli.governance import COMMANDS as governance_commands
 from api.cli.ledger import ledger
 from api.cli.nodes import COMMANDS as node_commands
@@ -39,7 +40,7 @@ from coop.statements import KeyRecord
 WAITRESS_BODY_FACTOR = 16
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=AreaGroup, sections=SECTIONS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", envvar="COOP_HOME", help="Node data directory (default ./coop-data).")
 @click.option("--as", "identity", envvar="COOP_IDENTITY", help="Act as this identity (a handle whose key this node holds).")
 @click.pass_context

@@ -1,4 +1,4 @@
-"""`coop client / request / requests / apply / team / project / milestone / pay / match / learner / learners / earnings / report`."""
+"""`coop client / request / project / milestone / learner / earnings / report`: the co-op's work from the terminal."""
 from __future__ import annotations
 
 import secrets
@@ -8,6 +8,7 @@ from typing import Any
 import click
 import peewee
 
+from api.cli.areas import AreaGroup
 from api.context import Context, existing_member, parse_shares, pass_ctx, read_text
 from api.usecases.payments import pay_milestone
 from coop import statements
@@ -62,7 +63,12 @@ def client_list(ctx: Context) -> None:
 
 # -- requests and projects ------------------------------------------------------------------
 
-@click.command("request")
+@click.group(cls=AreaGroup)
+def request() -> None:
+    """Clients' requests for work: post, list, apply, match."""
+
+
+@request.command("post")
 @click.argument("project_id")
 @click.option("--client", "client_id", required=True, help="Client id.")
 @click.option("--title", required=True)
@@ -71,7 +77,7 @@ def client_list(ctx: Context) -> None:
 @click.option("--budget", required=True, help="e.g. '3000.00 EUR'.")
 @click.option("--deadline", required=True, help="e.g. 2027-03-31.")
 @pass_ctx
-def request(ctx: Context, project_id: str, client_id: str, title: str, text_file: Path | None, skills: str, budget: str, deadline: str) -> None:
+def request_post(ctx: Context, project_id: str, client_id: str, title: str, text_file: Path | None, skills: str, budget: str, deadline: str) -> None:
     """Post a client's request for work."""
     amount, currency = parse_money(budget, "a budget")
     fields = {"id": check_id(project_id, "project id"), "client": client_id, "title": title,
@@ -81,9 +87,9 @@ def request(ctx: Context, project_id: str, client_id: str, title: str, text_file
     click.echo(f"request {project_id} posted at {receipt.path}")
 
 
-@click.command("requests")
+@request.command("list")
 @pass_ctx
-def requests_(ctx: Context) -> None:
+def request_list(ctx: Context) -> None:
     """List open requests (not yet staffed)."""
     rows = ctx.node.index.query(lambda: list(ProjectRow.select().where(ProjectRow.state == "requested").order_by(ProjectRow.deadline)))
     click.echo(f"{'PROJECT':<16} {'CLIENT':<14} {'BUDGET':>14}  {'DEADLINE':<10}  SKILLS / TITLE")
@@ -92,29 +98,19 @@ def requests_(ctx: Context) -> None:
                    f"{r.skills.replace(',', ', ')} / {r.title}")
 
 
-@click.command("apply")
+@request.command("apply")
 @click.argument("project_id")
 @click.option("--note", required=True, help="A short note: why you, what you bring.")
 @pass_ctx
-def apply_(ctx: Context, project_id: str, note: str) -> None:
+def request_apply(ctx: Context, project_id: str, note: str) -> None:
     """Apply to a requested project."""
     ctx.node.write(work.APPLICATION_TYPE, {"project": check_id(project_id, "project id"), "note": note}, ctx.identity)
     click.echo(f"applied to {project_id}")
 
 
-@click.command("team")
-@click.argument("project_id")
-@click.option("--shares", required=True, help="e.g. bilal:6000,chen:4000 (basis points, sum 10000).")
-@pass_ctx
-def team_(ctx: Context, project_id: str, shares: str) -> None:
-    """Form a project's team from its applicants (the liaison does this)."""
-    ctx.node.write(work.TEAM_TYPE, {"project": check_id(project_id, "project id"), "shares": parse_shares(shares, ctx.node.view())}, ctx.identity)
-    click.echo(f"{project_id} is staffed")
-
-
 @click.group()
 def project() -> None:
-    """Look at projects and move them along."""
+    """Look at projects, form their teams and move them along."""
 
 
 @project.command("list")
@@ -152,6 +148,16 @@ def project_show(ctx: Context, project_id: str) -> None:
     for stone in work.milestones(view, body["id"]):
         click.echo(f"  milestone {stone['milestone']:<10} {stone['status']:<9} {to_decimal(stone['amount'], stone['currency']):>10} "
                    f"{stone['currency']}  {stone['title']}")
+
+
+@project.command("team")
+@click.argument("project_id")
+@click.option("--shares", required=True, help="e.g. bilal:6000,chen:4000 (basis points, sum 10000).")
+@pass_ctx
+def project_team(ctx: Context, project_id: str, shares: str) -> None:
+    """Form a project's team from its applicants (the liaison does this)."""
+    ctx.node.write(work.TEAM_TYPE, {"project": check_id(project_id, "project id"), "shares": parse_shares(shares, ctx.node.view())}, ctx.identity)
+    click.echo(f"{project_id} is staffed")
 
 
 def _move(ctx: Context, project_id: str, target: str, reason: str = "") -> None:
@@ -197,7 +203,7 @@ def project_cancel(ctx: Context, project_id: str, reason: str) -> None:
 
 @click.group()
 def milestone() -> None:
-    """Plan, deliver and accept milestones."""
+    """Plan, deliver, accept milestones; record a client's payment."""
 
 
 def _milestone(ctx: Context, project_id: str, milestone_id: str, status: str, title: str | None = None, amount: str | None = None) -> None:
@@ -245,15 +251,15 @@ def milestone_accept(ctx: Context, project_id: str, milestone_id: str) -> None:
     _milestone(ctx, project_id, milestone_id, "accepted")
 
 
-@click.command("pay")
+@milestone.command("pay")
 @click.argument("project_id")
 @click.argument("milestone_id")
 @click.argument("amount")
 @click.argument("currency")
 @click.option("--account", default="wise-eur", show_default=True, help="Where the money arrived.")
 @pass_ctx
-def pay(ctx: Context, project_id: str, milestone_id: str, amount: str, currency: str, account: str) -> None:
-    """Record a milestone's payment: revenue and its split in one step."""
+def milestone_pay(ctx: Context, project_id: str, milestone_id: str, amount: str, currency: str, account: str) -> None:
+    """Record that the client paid a milestone (money in): revenue and its split in one step."""
     currency = check_currency(currency.upper())
     paid = pay_milestone(ctx.node, ctx.identity, project_id, milestone_id, from_decimal(amount, currency), currency, account)
     click.echo(f"paid {milestone_id} of {project_id}: {amount} {currency}, split in commit {paid.receipts[0].commit[:12]}")
@@ -262,11 +268,11 @@ def pay(ctx: Context, project_id: str, milestone_id: str, amount: str, currency:
             click.echo(f"  {posting['account']:<24} {to_decimal(-posting['amount'], currency):>12} {currency}")
 
 
-@click.command("match")
+@request.command("match")
 @click.argument("project_id", required=False)
 @click.option("--member", help="Rank open requests for this member instead.")
 @pass_ctx
-def match(ctx: Context, project_id: str | None, member: str | None) -> None:
+def request_match(ctx: Context, project_id: str | None, member: str | None) -> None:
     """Rank members for a request, or open requests for a member, and say why."""
     node = ctx.node
     if bool(project_id) == bool(member):
@@ -289,7 +295,7 @@ def match(ctx: Context, project_id: str | None, member: str | None) -> None:
 
 @click.group()
 def learner() -> None:
-    """Learners: join, tracks, mentors, progress notes."""
+    """Learners: join, list, mentors, progress notes."""
 
 
 @learner.command("join")
@@ -332,10 +338,10 @@ def learner_note(ctx: Context, handle: str, text: str) -> None:
     click.echo(f"note {note_id} added")
 
 
-@click.command("learners")
+@learner.command("list")
 @click.option("--all", "show_all", is_flag=True, help="All learners, not only those without a mentor.")
 @pass_ctx
-def learners_(ctx: Context, show_all: bool) -> None:
+def learner_list(ctx: Context, show_all: bool) -> None:
     """List learners who have no mentor yet (or all with --all)."""
     def rows() -> list[Any]:
         learners_now = MemberRow.select(MemberRow.handle).where(MemberRow.roles == "learner")
@@ -415,4 +421,4 @@ def outcomes_report(ctx: Context) -> outcomes.Report:
     return outcomes.build(people, [b for b in bodies if b["type"] == E.SPLIT], [b for b in bodies if b["type"] == E.PAYOUT])
 
 
-COMMANDS = (client, request, requests_, apply_, team_, project, milestone, pay, match, learner, learners_, earnings, report)
+COMMANDS = (client, request, project, milestone, learner, earnings, report)

@@ -15,6 +15,7 @@ import pytest
 from cli_harness import CoopRunner
 from click.testing import CliRunner, Result
 
+from api.cli.areas import MOVED, SECTIONS
 from api.cli.main import EXIT_ENVIRONMENT, cli, run
 from coop.node import Node
 from governance import proposals as P
@@ -58,6 +59,46 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     assert result.output.startswith("Usage: ")
     assert command.help, "every command says what it does"
     assert " ".join(command.help.split("\n\n")[0].split()) in " ".join(result.output.split())
+
+
+def help_sections(output: str) -> dict[str, list[str]]:
+    """Return the command names under each heading of a help page, in order."""
+    sections: dict[str, list[str]] = {}
+    heading = None
+    for line in output.splitlines():
+        if line.endswith(":") and not line.startswith(" "):
+            heading = line[:-1]
+            sections[heading] = []
+        elif line.startswith("  ") and heading:
+            sections[heading].append(line.split()[0])
+    return sections
+
+
+def test_help_lists_every_command_once_in_its_areas_section() -> None:
+    result = invoke("--help")
+
+    sections = help_sections(result.output)
+    del sections["Options"]
+    assert sections == {title: list(names) for title, names in SECTIONS}
+    assert sorted(name for names in sections.values() for name in names) == sorted(cli.commands)
+
+
+def command_at(path: str) -> click.Command | None:
+    """Return the command `coop PATH` names (an ID in the path stands for an argument), or None."""
+    command: click.Command | None = cli
+    for name in path.split():
+        if name != "ID":
+            command = command.commands.get(name) if isinstance(command, click.Group) else None
+    return command
+
+
+@pytest.mark.parametrize(("old", "new"), sorted(MOVED.items()), ids=sorted(MOVED))
+def test_a_command_that_moved_answers_with_its_new_name(old: str, new: str) -> None:
+    result = invoke(*old.replace("ID", "shop").split())
+
+    assert result.exit_code == 2
+    assert f"No such command {old.split()[-1].replace('ID', 'shop')!r}: `coop {old}` is now `coop {new}`." in result.output
+    assert command_at(new) is not None
 
 
 def test_init_creates_a_node(home: Path) -> None:
@@ -255,12 +296,12 @@ def refusal(home: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> str:
 @pytest.mark.parametrize("args", [
     ("member", "show", "zed"),
     ("earnings", "--member", "zed"),
-    ("match", "--member", "zed"),
+    ("request", "match", "--member", "zed"),
     ("learner", "mentor", "zed", "alice"),
     ("learner", "note", "zed", "well done"),
     ("client", "add", "acme", "--name", "Acme", "--liaison", "zed"),
-    ("team", "shop", "--shares", "zed:10000"),
-    ("propose", "PROPOSAL", "--kind", "admit", "--handle", "zed"),
+    ("project", "team", "shop", "--shares", "zed:10000"),
+    ("proposal", "open", "PROPOSAL", "--kind", "admit", "--handle", "zed"),
 ], ids=lambda args: " ".join(args[:2]))
 def test_an_unknown_handle_is_no_such_member_in_every_command(args: tuple[str, ...], coop_home: Path, tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
@@ -279,8 +320,8 @@ def test_earnings_of_a_member_who_earned_nothing_says_so(coop_home: Path, capsys
 
 
 @pytest.mark.parametrize("args, what", [
-    (("request", "shop", "--client", "acme", "--title", "Shop", "--skills", "web", "--budget", "300", "--deadline", "2027-01-01"), "a budget"),
-    (("propose", "PROPOSAL", "--kind", "spend", "--amount", "300", "--purpose", "hosting"), "--amount"),
+    (("request", "post", "shop", "--client", "acme", "--title", "Shop", "--skills", "web", "--budget", "300", "--deadline", "2027-01-01"), "a budget"),
+    (("proposal", "open", "PROPOSAL", "--kind", "spend", "--amount", "300", "--purpose", "hosting"), "--amount"),
     (("milestone", "add", "shop", "design", "--title", "Design", "--amount", "300"), "--amount"),
     (("ledger", "payout", "alice", "300", "EUR", "--account", "bank", "--method", "bank", "--arrived", "300"), "--arrived"),
 ], ids=["budget", "spend", "milestone", "arrived"])
@@ -307,7 +348,7 @@ def test_a_proposal_file_is_read_in_utf8_or_utf16_with_a_bom(encoding: str, coop
     else:
         proposal.write_bytes(ARABIC.encode(encoding))
 
-    assert run(["--home", str(coop_home), "--as", "alice", "propose", str(proposal), "--id", "p-arabic"]) == 0
+    assert run(["--home", str(coop_home), "--as", "alice", "proposal", "open", str(proposal), "--id", "p-arabic"]) == 0
 
     shown = json.loads(invoke("--home", str(coop_home), "show", P.proposal_path("p-arabic")).output)
     assert (shown["body"]["title"], shown["body"]["text"]) == ("مرحبا", ARABIC)
@@ -318,10 +359,10 @@ def test_a_proposal_file_in_another_encoding_is_refused_naming_the_one_needed(co
     proposal = tmp_path / "arabic.md"
     proposal.write_bytes(ARABIC.encode("cp1256"))
 
-    err = refusal(coop_home, "propose", str(proposal), capsys=capsys)
+    err = refusal(coop_home, "proposal", "open", str(proposal), capsys=capsys)
 
     assert "is not UTF-8 text" in err and "save it as UTF-8" in err
-    assert invoke("--home", str(coop_home), "proposals", "--state", "all").output.count("\n") == 1  # the header alone
+    assert invoke("--home", str(coop_home), "proposal", "list", "--state", "all").output.count("\n") == 1  # the header alone
 
 
 def test_an_environment_error_is_one_line_with_its_own_exit_status(coop_home: Path, tmp_path: Path,

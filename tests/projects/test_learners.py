@@ -47,31 +47,31 @@ def test_how_a_learner_joined_never_changes(node: Node, refused: Refused) -> Non
     refused(lambda: write_profile(node, joined_via="chat"), Conflict, "does not change")
 
 
-def test_coop_learners_lists_who_has_no_mentor_yet(node: Node, home: Path) -> None:
+def test_coop_learner_list_lists_who_has_no_mentor_yet(node: Node, home: Path) -> None:
     node.add_member("erin", ["learner"], ["python"], author="bob")
     write_profile(node)
     node.write(learners.LEARNER_TYPE, {"handle": "erin", "track": "backend", "mentor": "bob", "joined_via": "chat"}, "bob")
 
-    result = CliRunner().invoke(cli, ["--home", str(home), "learners"], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["--home", str(home), "learner", "list"], catch_exceptions=False)
 
     assert result.exit_code == 0, result.output
     assert [line.split()[0] for line in result.output.splitlines()] == ["dan"]
 
 
-def test_coop_learners_lists_a_learner_added_as_a_member_record_only(node: Node, home: Path) -> None:
+def test_coop_learner_list_lists_a_learner_added_as_a_member_record_only(node: Node, home: Path) -> None:
     # dan was added by bob as a learner (as `coop member add dan` does): no profile, so certainly no mentor yet.
-    result = CliRunner().invoke(cli, ["--home", str(home), "learners"], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["--home", str(home), "learner", "list"], catch_exceptions=False)
 
     assert result.exit_code == 0, result.output
     assert [line.split()[0] for line in result.output.splitlines()] == ["dan"]
 
 
-def test_coop_learners_all_lists_every_learner_with_their_mentor(node: Node, home: Path) -> None:
+def test_coop_learner_list_all_lists_every_learner_with_their_mentor(node: Node, home: Path) -> None:
     node.add_member("erin", ["learner"], ["python"], author="bob")
     write_profile(node)
     node.write(learners.LEARNER_TYPE, {"handle": "erin", "track": "backend", "mentor": "bob", "joined_via": "chat"}, "bob")
 
-    result = CliRunner().invoke(cli, ["--home", str(home), "learners", "--all"], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["--home", str(home), "learner", "list", "--all"], catch_exceptions=False)
 
     assert result.exit_code == 0, result.output
     assert [line.split()[:4] for line in result.output.splitlines()] == [["dan", "web", "mentor:", "-"], ["erin", "backend", "mentor:", "bob"]]

@@ -47,7 +47,7 @@ def test_match_explains_which_skills_matched_and_which_are_missing(required: lis
     assert matching.match(required, offered, "bob").explain() == explanation
 
 
-# -- `coop match` ------------------------------------------------------------------------------
+# -- `coop request match` ----------------------------------------------------------------------
 
 def post_request(node: Node, project_id: str, skills: list[str]) -> None:
     """Have carol post a request of acme's (registering acme first if need be)."""
@@ -65,11 +65,11 @@ def coop(home: Path, *args: str) -> Result:
     return result
 
 
-def test_coop_match_ranks_members_for_a_request_and_says_why(node: Node, home: Path) -> None:
+def test_coop_request_match_ranks_members_for_a_request_and_says_why(node: Node, home: Path) -> None:
     node.add_member("erin", ["member"], ["python"])
     post_request(node, "shop", ["python", "web"])
 
-    result = coop(home, "match", "shop")
+    result = coop(home, "request", "match", "shop")
 
     assert result.output.splitlines() == [
         "  1. bob              matches python, web; all required skills",
@@ -77,12 +77,12 @@ def test_coop_match_ranks_members_for_a_request_and_says_why(node: Node, home: P
     ]
 
 
-def test_coop_match_ranks_open_requests_for_a_member(node: Node, home: Path) -> None:
+def test_coop_request_match_ranks_open_requests_for_a_member(node: Node, home: Path) -> None:
     post_request(node, "shop", ["python", "web"])
     post_request(node, "api", ["python", "sql", "web"])
     post_request(node, "logo", ["design"])
 
-    result = coop(home, "match", "--member", "bob")
+    result = coop(home, "request", "match", "--member", "bob")
 
     assert result.output.splitlines() == [
         "  1. shop             matches python, web; all required skills",
