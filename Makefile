@@ -25,7 +25,7 @@ run: venv
 	  $(VENV)/bin/coop --home $(HOME_DIR) init --name "Harbour Devs" --origin harbour.example/coop --founder amina --demo; \
 	fi
 	@echo "The demo's keys open with the passphrase '$(COOP_PASSPHRASE)': export COOP_PASSPHRASE=$(COOP_PASSPHRASE) in the terminal you use."
-	@echo "Try, once it serves: $(VENV)/bin/coop --home $(HOME_DIR) --as chen vote p-hosting-2027 agree"
+	@echo "Try, once it serves: $(VENV)/bin/coop --home $(HOME_DIR) --as chen proposal vote p-hosting-2027 agree"
 	$(VENV)/bin/coop --home $(HOME_DIR) serve --listen 127.0.0.1:8000
 
 # Synapse (AGPL, test-only) lives in its own cached virtualenv; the chat bridge tests run it.

@@ -167,13 +167,13 @@ def bench_votes(nodes: Mapping[int, Node]) -> None:
 
 
 def open_proposals() -> list[ProposalRow]:
-    """Return the open proposals, newest closing first: the query `coop proposals` makes."""
+    """Return the open proposals, newest closing first: the query `coop proposal list` makes."""
     query = ProposalRow.select().where(ProposalRow.state == "open")
     return list(query.order_by(ProposalRow.closes.desc(nulls="LAST"), ProposalRow.proposal_id))
 
 
 def open_not_voted(voter: str) -> Callable[[], list[ProposalRow]]:
-    """Return the query of `coop proposals --not-voted`: open proposals the voter has not voted on."""
+    """Return the query of `coop proposal list --not-voted`: open proposals the voter has not voted on."""
     def rows() -> list[ProposalRow]:
         voted = VoteRow.select(VoteRow.proposal_id).where(VoteRow.voter == voter)
         query = ProposalRow.select().where(ProposalRow.state == "open", ProposalRow.proposal_id.not_in(voted))
@@ -184,7 +184,7 @@ def open_not_voted(voter: str) -> Callable[[], list[ProposalRow]]:
 def bench_listing(node: Node) -> None:
     """Time listing the open proposals through the index against the same SQL through sqlite3."""
     count = node.index.query(lambda: ProposalRow.select().where(ProposalRow.state == "open").count())
-    print(f"-- list: open proposals from the index ({count:,} open), as `coop proposals` queries them, median of {LISTINGS} --")
+    print(f"-- list: open proposals from the index ({count:,} open), as `coop proposal list` queries them, median of {LISTINGS} --")
     table_name = ProposalRow._meta.table_name
     raw_db = sqlite3.connect(str(node.home / "index.sqlite"))
     sql = f'SELECT * FROM "{table_name}" WHERE state = ? ORDER BY closes DESC NULLS LAST, proposal_id'
@@ -193,7 +193,7 @@ def bench_listing(node: Node) -> None:
         return raw_db.execute(sql, ("open",)).fetchall()
 
     runs: dict[str, Callable[[], list[Any]]] = {
-        "index.query: open proposals (`coop proposals`)": lambda: node.index.query(open_proposals),
+        "index.query: open proposals (`coop proposal list`)": lambda: node.index.query(open_proposals),
         "index.query: open, not voted by alice (`--not-voted`)": lambda: node.index.query(open_not_voted(FOUNDER)),
         RAW_LISTING: raw,
     }

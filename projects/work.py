@@ -265,7 +265,7 @@ def check_milestone(statement: Statement, view: View) -> dict[str, bytes | None]
             raise Forbidden("the liaison accepts a milestone for the client")
     elif step == ("accepted", "paid"):
         if not _revenue_staged(view, project_id, milestone_id):
-            raise Invalid("a milestone is paid together with its revenue entry (use `coop pay`)")
+            raise Invalid("a milestone is paid together with its revenue entry (use `coop milestone pay`)")
     else:
         raise Invalid(f"a milestone cannot go from {previous['status']} to {status}")
     return {}

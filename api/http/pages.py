@@ -50,7 +50,7 @@ PROPOSAL = """<p class="muted">{{ p.id }} · by {{ p.author }} · {{ p.method }}
 <table>{% for choice, n in tally.counts.items() %}<tr><td>{{ choice }}</td><td class="n">{{ n }}</td></tr>{% endfor %}</table>
 <p>Quorum {{ tally.quorum_reached }} of {{ tally.quorum_needed }} needed.{% if tally.winner %} Winner: <strong>{{ tally.winner }}</strong>.{% endif %}</p>
 {% if waiting %}<p class="muted">Not voted yet: {{ waiting|join(', ') }}</p>{% endif %}{% endif %}
-<p class="muted">Vote with <code>coop vote {{ p.id }} CHOICE</code> or by posting a signed vote to
+<p class="muted">Vote with <code>coop proposal vote {{ p.id }} CHOICE</code> or by posting a signed vote to
 <code>/api/v1/proposals/{{ p.id }}/votes</code>. Check the tally yourself with <code>coop verify</code>.</p>"""
 
 PROJECTS = """<table><tr><th>Project</th><th>Client</th><th>State</th><th>Skills</th><th class="n">Budget</th><th>Deadline</th></tr>
