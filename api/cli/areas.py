@@ -63,7 +63,7 @@ class AreaGroup(click.Group):
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
         """Resolve as click does, but answer a command that moved with its new name (still an error)."""
-        if not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
+        if not (ctx.resilient_parsing or args[0].startswith("-")) and self.get_command(ctx, args[0]) is None:
             typed = names_below_coop(ctx)
             for old in (" ".join([*typed, args[0]]), " ".join([*typed, "ID"])):
                 if old in MOVED:
