@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import pytest
 from cli_harness import CoopRunner
+from click.shell_completion import ShellComplete
 from click.testing import CliRunner, Result
 
 from api.cli.areas import MOVED, SECTIONS
@@ -99,6 +100,15 @@ def test_a_command_that_moved_answers_with_its_new_name(old: str, new: str) -> N
     assert result.exit_code == 2
     assert f"No such command {old.split()[-1].replace('ID', 'shop')!r}: `coop {old}` is now `coop {new}`." in result.output
     assert command_at(new) is not None
+
+
+def test_completing_after_an_old_name_is_as_after_any_unknown_word() -> None:
+    completing = ShellComplete(cli, {}, "coop", "_COOP_COMPLETE")
+
+    def offered(words: list[str]) -> list[str]:
+        return [item.value for item in completing.get_completions(words, "")]
+
+    assert offered(["propose"]) == offered(["no-such-command"])
 
 
 def test_init_creates_a_node(home: Path) -> None:
