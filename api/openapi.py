@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from coop.apps import EVENTS
-from coop.members import ROLES
+from coop.roles import ROLES
 from governance.methods import Method
 from ledger.entries import TYPES
 from projects.learners import TRACKS

@@ -9,12 +9,14 @@ nothing can be verified before there is a charter and a key.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from coop import statements
-from coop.area_contract import Changes, Registry
-from coop.errors import IntegrityError
-from coop.statements import Statement
+from coop.area_contract import Changes, Kind, Registry
+from coop.errors import Forbidden, IntegrityError
+from coop.statements import KeyLookup, Statement
 from coop.view import View
 
 
@@ -46,10 +48,12 @@ def accept(registry: Registry, view: View, raw: bytes, stored_at: str | None = N
     (replay and merge): it must be where its kind puts it. A statement already
     stored byte for byte at its place changes nothing.
     """
-    statement = statements.verify(raw, origin=view.origin, keys=view.keys)
+    body, sigs = statements.parse(raw)
+    kind = registry.kind(body["type"])
+    statement = statements.verify_parsed(raw, body, sigs, origin=view.origin, keys=signing_keys(kind, view, body))
+    check_recovery_use(kind, view, statement)
     if view.now is not None:
         statements.check_not_future(statement, view.now)
-    kind = registry.kind(statement.type)
     path = kind.path(statement)
     if stored_at is not None and stored_at != path:
         raise IntegrityError(f"a {statement.type} statement does not belong at this path")
@@ -64,3 +68,19 @@ def accept(registry: Registry, view: View, raw: bytes, stored_at: str | None = N
         raise
     view.stage(changes)
     return Accepted(statement, path, changes)
+
+
+def signing_keys(kind: Kind, view: View, body: Mapping[str, Any]) -> KeyLookup:
+    """Return the keys that may sign a statement: its author's registered keys, and those a claim brings."""
+    if kind.brought_keys is None:
+        return view.keys
+    brought = list(kind.brought_keys(body))
+    return lambda author: [*view.keys(author), *(k for k in brought if k.kid not in {r.kid for r in view.keys(author)})]
+
+
+def check_recovery_use(kind: Kind, view: View, statement: Statement) -> None:
+    """Refuse a statement signed by a recovery key unless its kind manages keys (then its check limits it further)."""
+    recovery = {k.kid for k in view.keys(statement.author) if k.recovery}
+    if recovery & set(statement.signers) and not kind.manage_keys:
+        raise Forbidden("a recovery key only adds and revokes keys: it cannot sign a "
+                        f"{statement.type} statement; sign with a device key")

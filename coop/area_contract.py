@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coop.errors import BadInput
-from coop.statements import Statement
+from coop.statements import KeyRecord, Statement
 from coop.view import View
 
 Changes = Mapping[str, bytes | None]
@@ -26,12 +26,19 @@ class Kind:
 
     `check` raises a CoopError when the statement is not allowed in the view and
     otherwise returns extra changes that the statement causes (effects).
+    `brought_keys` names keys a statement may be signed by although no record
+    lists them yet: a member's claim of an invitation brings the key made on their
+    device, and `check` then refuses it unless it proves the invitation's secret.
+    A recovery key may sign only kinds that `manage_keys` (the member record),
+    and their `check` keeps it to key changes.
     """
 
     type: str
     path: Callable[[Statement], str]
     check: Check
     about: str
+    brought_keys: Callable[[Mapping[str, Any]], Sequence[KeyRecord]] | None = None
+    manage_keys: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,45 +9,22 @@ apps share one namespace of authors, which `coop/authors.py` keeps.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
-from coop import authors
-from coop.errors import BadInput, Conflict, Forbidden
+from coop import authors, invitations, statements
+from coop.errors import Conflict, Forbidden
 from coop.ids import check_id, check_new_handle
+from coop.roles import check_roles, check_skills, may_add
 from coop.sshsig import allowed_signers_line
 from coop.statements import KeyRecord, Statement
 from coop.view import View
 
 MEMBER_TYPE = "coop.member/v1"
 NODE_TYPE = "coop.node/v1"
-ROLES = ("founder", "member", "mentor", "learner")
 ALLOWED_SIGNERS = "keys/allowed_signers"
-MAX_SKILLS = 32
-
-
-def check_roles(roles: object) -> list[str]:
-    """Refuse unknown roles and a learner who is also a member."""
-    if not isinstance(roles, list) or not roles or not all(r in ROLES for r in roles):
-        raise BadInput(f"roles must be a non-empty list of {', '.join(ROLES)}")
-    if len(set(roles)) != len(roles) or roles != sorted(roles):
-        raise BadInput("roles must be sorted and unique")
-    if "learner" in roles and len(roles) > 1:
-        raise BadInput("a learner has no other role until admitted as a member")
-    if ("founder" in roles or "mentor" in roles) and "member" not in roles:
-        raise BadInput("founders and mentors are members too: add the 'member' role")
-    return roles
-
-
-def check_skills(skills: object) -> list[str]:
-    """Refuse skills that are not short lower-case tags."""
-    if not isinstance(skills, list) or len(skills) > MAX_SKILLS:
-        raise BadInput(f"skills must be a list of at most {MAX_SKILLS} tags")
-    for skill in skills:
-        check_id(skill, "skill")
-    if skills != sorted(set(skills)):
-        raise BadInput("skills must be sorted and unique")
-    return skills
 
 
 def member_fields(handle: str, roles: list[str], skills: list[str], keys: list[KeyRecord], previous: str | None = None,
@@ -55,6 +32,25 @@ def member_fields(handle: str, roles: list[str], skills: list[str], keys: list[K
     """Return the fields of a member record; `previous` is the sha256 of the record it replaces (None: a new member)."""
     return {"handle": handle, "roles": sorted(roles), "skills": sorted(set(skills)), "keys": [k.to_dict() for k in keys],
             "previous": previous, **extra}
+
+
+def claim_fields(invitation: Mapping[str, Any], secret: str, device: KeyRecord, recovery: KeyRecord,
+                 current: Mapping[str, Any] | None = None, current_sha: str | None = None, last_seq: int = 0) -> dict[str, Any]:
+    """Return the member record a new device signs to claim an invitation: its device key and recovery key, and the code.
+
+    For a move (`current` is the member's record now, `current_sha` its hash), the
+    record keeps everything but the keys: the old ones are revoked from this
+    statement on (after `last_seq`, the member's last statement), never before.
+    """
+    keys = [device, recovery]
+    if current is None:
+        return member_fields(invitation["handle"], list(invitation["roles"]), list(invitation["skills"]), keys,
+                             secret=invitations.normalise_secret(secret))
+    old = [KeyRecord.from_dict(k) for k in current["keys"]]
+    revoked = [k if k.revoked_after is not None else dataclasses.replace(k, revoked_after=last_seq) for k in old]
+    kept = {k: v for k, v in current.items() if k not in {"handle", "roles", "skills", "keys", "previous", "secret", *statements.COMMON_FIELDS}}
+    return member_fields(current["handle"], list(current["roles"]), list(current["skills"]), [*revoked, *keys], current_sha,
+                         secret=invitations.normalise_secret(secret), **kept)
 
 
 def member_statement_path(statement: Statement) -> str:
@@ -69,18 +65,19 @@ def check_member(statement: Statement, view: View) -> dict[str, bytes | None]:
     roles = check_roles(body.get("roles"))
     check_skills(body.get("skills"))
     keys = authors.check_keys(body.get("keys"))
-    author_roles = view.roles(statement.author)
     _check_replaces(view, handle, body.get("previous"))
     _check_not_self_revoking(statement, keys)
+    _check_recovery_only_manages_keys(statement, view)
     previous = view.member(handle)
+    author_roles = view.roles(statement.author)
+    if "secret" in body:
+        changes = invitations.check_claim(statement, view, keys)
+        if previous is not None:
+            authors.check_key_history(view, handle, previous, keys)
+        return {**changes, **authors.claim_keys(view, handle, keys)}
     if previous is None:
         check_new_handle(handle, authors.taken_names(view))
-        if "founder" in author_roles:
-            pass
-        elif roles == ["learner"] and ("member" in author_roles or authors.is_app(view, statement.author)):
-            pass  # an app gets here only with coop.member/v1 in its scopes (coop/apps.py `scoped`)
-        else:
-            raise Forbidden(f"{statement.author!r} may not add a member with roles {roles}; members and apps may add learners, the founder anyone")
+        may_add(view, statement.author, roles)
     else:
         if statement.author != handle and "founder" not in author_roles:
             raise Forbidden(f"only {handle!r} or the founder may change {handle!r}'s record")
@@ -107,6 +104,21 @@ def _check_replaces(view: View, handle: str, previous: object) -> None:
         raise Conflict(f"handle {handle!r} is taken")
     if previous != hashlib.sha256(current).hexdigest():
         raise Conflict(f"the record of {handle!r} changed since it was read; read it again")
+
+
+def _check_recovery_only_manages_keys(statement: Statement, view: View) -> None:
+    """Refuse a record signed by a recovery key that changes anything but the member's own keys."""
+    recovery = {k.kid for k in view.keys(statement.author) if k.recovery}
+    if not recovery & set(statement.signers):
+        return
+    previous = view.member(statement.author)
+    if previous is None or statement.body["handle"] != statement.author:
+        raise Forbidden("a recovery key only manages its own member's keys")
+    managed = {"keys", "previous", "secret", *statements.COMMON_FIELDS}  # the code a claim spent is dropped on the next change
+    unchanged = set(previous) - managed
+    if set(statement.body) - managed != unchanged or any(
+            statement.body[field] != previous[field] for field in unchanged):
+        raise Forbidden("a recovery key only adds and revokes keys: roles, skills and profile stay as they are")
 
 
 def _check_not_self_revoking(statement: Statement, keys: list[KeyRecord]) -> None:

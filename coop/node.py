@@ -21,8 +21,9 @@ from coop.errors import BadInput, Forbidden, IntegrityError, NotFound
 from coop.ids import check_id, normalise_handle
 from coop.index import Index, open_database
 from coop.keys import KeyPair, KeyStore
-from coop.members import MEMBER_TYPE, check_roles, check_skills, member_fields
+from coop.members import MEMBER_TYPE, member_fields
 from coop.replay import trailer
+from coop.roles import check_roles, check_skills
 from coop.statements import KeyRecord
 from coop.store import BRANCH, CommitSigner, GitStore, Snapshot
 from coop.view import View
@@ -216,7 +217,7 @@ class Node:
         if raw is None:
             raise NotFound(f"no such member {handle!r}")
         current = statements.parse(raw)[0]
-        fields = {k: v for k, v in current.items() if k not in statements.COMMON_FIELDS}
+        fields = {k: v for k, v in current.items() if k not in {"secret", *statements.COMMON_FIELDS}}  # a claim's code is spent
         if "keys" in changes:
             changes["keys"] = [k.to_dict() for k in changes["keys"]]
         fields.update(changes, previous=hashlib.sha256(raw).hexdigest())

@@ -64,12 +64,22 @@ def check_not_future(statement: Statement, now: str) -> None:
         raise BadInput(f"statement is dated {statement.body['created']}, in the future (the node's clock says {now})")
 
 
+MAX_KEY_LABEL = 40
+
+
 @dataclass(frozen=True)
 class KeyRecord:
-    """A public key as listed in an author's record, with the point after which it is revoked."""
+    """A public key as listed in an author's record, with the point after which it is revoked.
+
+    A member names each device key ("phone", "laptop") and holds one recovery key,
+    kept on paper, that may only add and revoke keys (coop/accept.py refuses it
+    anything else).
+    """
 
     public: PublicKey
     revoked_after: int | None = None
+    label: str | None = None
+    recovery: bool = False
 
     @property
     def kid(self) -> Kid:
@@ -81,8 +91,12 @@ class KeyRecord:
         return self.revoked_after is None or seq <= self.revoked_after
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the record form stored in member files."""
+        """Return the record form stored in member files (a key written before labels has none)."""
         out: dict[str, Any] = {"kid": self.kid, "public": self.public.to_b64()}
+        if self.label is not None:
+            out["label"] = self.label
+        if self.recovery:
+            out["recovery"] = True
         if self.revoked_after is not None:
             out["revoked_after"] = self.revoked_after
         return out
@@ -90,13 +104,22 @@ class KeyRecord:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> KeyRecord:
         """Parse a stored key entry, checking its kid matches its key."""
+        unknown = set(data) - {"kid", "public", "label", "recovery", "revoked_after"}
+        if unknown:
+            raise BadInput(f"a key entry has no field {sorted(unknown)[0]!r}")
         public = PublicKey.from_b64(data.get("public"))
         if data.get("kid") != public.kid:
             raise BadInput("key id does not match its public key")
         revoked = data.get("revoked_after")
         if revoked is not None and (not isinstance(revoked, int) or isinstance(revoked, bool) or revoked < 0):
             raise BadInput("revoked_after must be a non-negative integer")
-        return cls(public, revoked)
+        label = data.get("label")
+        if label is not None and (not isinstance(label, str) or not 0 < len(label) <= MAX_KEY_LABEL
+                                  or not label.isprintable() or label != label.strip()):
+            raise BadInput(f"a key's label is a short name such as 'phone': 1 to {MAX_KEY_LABEL} printable characters")
+        if data.get("recovery", True) is not True:
+            raise BadInput("a recovery key says recovery: true; other keys leave it out")
+        return cls(public, revoked, label, "recovery" in data)
 
 
 KeyLookup = Callable[[str], Iterable[KeyRecord]]
@@ -169,6 +192,12 @@ def parse(raw: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def verify(raw: bytes, *, origin: str, keys: KeyLookup, expected_type: str | None = None) -> Statement:
     """Parse and check a statement: shape, type, origin and every signature by a valid key."""
     body, sigs = parse(raw)
+    return verify_parsed(raw, body, sigs, origin=origin, keys=keys, expected_type=expected_type)
+
+
+def verify_parsed(raw: bytes, body: dict[str, Any], sigs: list[dict[str, Any]], *, origin: str, keys: KeyLookup,
+                  expected_type: str | None = None) -> Statement:
+    """Check a statement `parse` already split: type, origin and every signature by a valid key."""
     if expected_type is not None and body["type"] != expected_type:
         raise BadInput(f"expected a {expected_type} statement, got {body['type']}")
     if body["coop"] != origin:

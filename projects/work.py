@@ -23,7 +23,7 @@ from coop import canonical
 from coop.charter import rules as charter_rules
 from coop.errors import BadInput, Conflict, Forbidden, Invalid, NotFound
 from coop.ids import check_id, sharded
-from coop.members import check_skills
+from coop.roles import check_skills
 from coop.statements import Statement
 from coop.view import View
 from ledger.money import check_amount, check_currency

@@ -13,7 +13,8 @@ from coop import authors
 from coop.errors import NotFound
 from coop.ids import check_id
 from coop.index import MemberRow, dicts
-from coop.members import MEMBER_TYPE, ROLES
+from coop.members import MEMBER_TYPE
+from coop.roles import ROLES
 from projects import learners
 from projects.index import LearnerRow
 
