@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -126,6 +127,65 @@ def upsert(model: type[peewee.Model], **values: Any) -> None:
     rest = [field for name, field in model._meta.fields.items() if name in values and name not in keys]
     query = model.insert(**values)
     (query.on_conflict(conflict_target=target, preserve=rest) if rest else query.on_conflict_ignore()).execute()
+
+
+def has_word(column: peewee.Field, word: str) -> peewee.Expression:
+    """Match one word of a comma-separated column (roles, skills) exactly."""
+    return peewee.Value(",").concat(column).concat(",").contains(f",{word},")
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Return the words of a comma-separated column (roles, skills), none for an empty one."""
+    return tuple(w for w in text.split(",") if w)
+
+
+@dataclass(frozen=True)
+class StatementSummary:
+    """A statement file at the head as the index lists it: who wrote it, its content hash, the commit that stored it."""
+
+    path: str
+    type: str
+    author: str
+    seq: int
+    sha256: str
+    commit: str
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    """A member as the index lists it: roles in force (`decided_roles` when a proposal set them), skills, when they joined."""
+
+    handle: str
+    roles: tuple[str, ...]
+    decided_roles: tuple[str, ...] | None
+    skills: tuple[str, ...]
+    joined: str
+
+
+def find_statement(path: str) -> StatementSummary | None:
+    """Return the indexed statement at a path, if any."""
+    found = list(dicts(StatementRow.select().where(StatementRow.path == path)))
+    return StatementSummary(**found[0]) if found else None
+
+
+def member_summary(row: dict[str, Any]) -> MemberSummary:
+    """Return the summary of a member row read as a dict (other areas join the member rows to theirs)."""
+    decided = row["decided_roles"]
+    return MemberSummary(row["handle"], words(row["roles"]), None if decided is None else words(decided), words(row["skills"]),
+                         row["joined"])
+
+
+def find_members(role: str | None = None, skill: str | None = None, after: str | None = None,
+                 limit: int | None = None) -> list[MemberSummary]:
+    """Return the indexed members by handle, optionally those with a role or a skill, after a handle, at most `limit`."""
+    query = MemberRow.select()
+    if role:
+        query = query.where(has_word(MemberRow.roles, role))
+    if skill:
+        query = query.where(has_word(MemberRow.skills, skill))
+    if after is not None:
+        query = query.where(MemberRow.handle > after)
+    return [member_summary(row) for row in dicts(query.order_by(MemberRow.handle).limit(limit))]
 
 
 def open_database(url: str | None, home: Path) -> peewee.Database:

@@ -85,11 +85,13 @@ class VoteSummary:
     created: str
 
 
-# How a list of proposals is ordered: by id (pages of the API), open ones first (the page), latest closing first (the CLI).
+# How a list of proposals is ordered: by id (pages of the API), open ones first (the page), latest closing first (the CLI),
+# soonest closing first (the chat).
 ORDERS = {
     "id": (ProposalRow.proposal_id,),
     "state": (ProposalRow.state.desc(), ProposalRow.closes.desc()),
     "closing": (ProposalRow.closes.desc(nulls="LAST"), ProposalRow.proposal_id),
+    "soonest": (ProposalRow.closes, ProposalRow.proposal_id),
 }
 
 

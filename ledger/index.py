@@ -1,12 +1,19 @@
-"""Index rows for the ledger: entries and postings, read from the log's entry bundles."""
+"""Index rows for the ledger: entries and postings, read from the log's entry bundles, and the reads the faces make of them."""
 from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
 
 import peewee
 
 from coop import statements
-from coop.index import tuples
+from coop.index import dicts, tuples
 from ledger import merkle, tiles
+from ledger.entries import SPLIT
 from ledger.log import PREFIX
+from ledger.merkle import LeafIndex
+from ledger.money import CurrencyCode, MinorUnits
+from ledger.splits import member_account
 
 BUNDLES = PREFIX + "tile/entries/"
 
@@ -72,3 +79,100 @@ class LedgerIndexer:
                             amount=body.get("amount"), currency=body.get("currency"), leaf_hash=merkle.leaf_hash(entry).hex())
             for posting in body.get("postings", []):
                 PostingRow.create(index=index, **posting)
+
+
+@dataclass(frozen=True)
+class PostingSummary:
+    """One posting of an entry: what it moves in or out of an account."""
+
+    account: str
+    amount: MinorUnits
+    currency: CurrencyCode
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    """A ledger entry as the index lists it, by its index in the log, with its postings by account and currency."""
+
+    index: LeafIndex
+    entry_id: str
+    type: str
+    author: str
+    created: str
+    client: str | None
+    project: str | None
+    member: str | None
+    amount: MinorUnits | None
+    currency: CurrencyCode | None
+    leaf_hash: str
+    postings: tuple[PostingSummary, ...]
+
+
+@dataclass(frozen=True)
+class Balance:
+    """The sum of an account's postings in one currency (ledger.entries.as_read says what it means to a person)."""
+
+    account: str
+    currency: CurrencyCode
+    amount: MinorUnits
+
+
+@dataclass(frozen=True)
+class Earning:
+    """What a member earned from one split: when, for which project and client, how much."""
+
+    created: str
+    project: str | None
+    client: str | None
+    amount: MinorUnits
+    currency: CurrencyCode
+
+
+def find_entries(kind: str | None = None, member: str | None = None, client: str | None = None, project: str | None = None,
+                 period: str | None = None, after: LeafIndex | None = None, limit: int | None = None) -> list[EntrySummary]:
+    """Return the indexed entries that match, in log order: of a type, member, client or project, dated in a period (2026, 2026-11)."""
+    query = EntryRow.select()
+    for column, value in ((EntryRow.type, kind), (EntryRow.member, member), (EntryRow.client, client), (EntryRow.project, project)):
+        if value:
+            query = query.where(column == value)
+    if period:
+        query = query.where(EntryRow.created.startswith(period))
+    if after is not None:
+        query = query.where(EntryRow.index > after)
+    return _with_postings(query.order_by(EntryRow.index).limit(limit))
+
+
+def find_entry(entry_id: str) -> EntrySummary | None:
+    """Return the indexed entry with an id, if the log holds it."""
+    found = _with_postings(EntryRow.select().where(EntryRow.entry_id == entry_id))
+    return found[0] if found else None
+
+
+def _with_postings(entries: peewee.ModelSelect[EntryRow]) -> list[EntrySummary]:
+    """Return the entries a query selects, each with its postings (read in one query, whatever the number of entries)."""
+    postings: dict[int, list[PostingSummary]] = defaultdict(list)
+    of_entries = PostingRow.index.in_(entries.select(EntryRow.index))
+    for p in dicts(PostingRow.select().where(of_entries).order_by(PostingRow.index, PostingRow.account, PostingRow.currency)):
+        postings[p["index"]].append(PostingSummary(p["account"], p["amount"], p["currency"]))
+    return [EntrySummary(**row, postings=tuple(postings.get(row["index"], ()))) for row in dicts(entries)]
+
+
+def find_balances(account: str | None = None, after: tuple[str, CurrencyCode] | None = None,
+                  limit: int | None = None) -> list[Balance]:
+    """Return the balances by account and currency, of one account or family (`member:`, `fund:`...), after an (account, currency)."""
+    query = PostingRow.select(PostingRow.account, PostingRow.currency, peewee.fn.SUM(PostingRow.amount))
+    if account is not None:
+        query = query.where(PostingRow.account.startswith(account) if account.endswith(":") else PostingRow.account == account)
+    if after is not None:
+        query = query.where((PostingRow.account > after[0]) | ((PostingRow.account == after[0]) & (PostingRow.currency > after[1])))
+    query = query.group_by(PostingRow.account, PostingRow.currency).order_by(PostingRow.account, PostingRow.currency)
+    return [Balance(*row) for row in tuples(query.limit(limit))]
+
+
+def find_earnings(handle: str) -> list[Earning]:
+    """Return a member's shares of the splits, in log order (a member's posting is a credit: earned is its opposite)."""
+    query = (PostingRow.select(EntryRow.created, EntryRow.project, EntryRow.client, PostingRow.amount, PostingRow.currency)
+             .join(EntryRow, on=(PostingRow.index == EntryRow.index))
+             .where(PostingRow.account == member_account(handle), EntryRow.type == SPLIT)
+             .order_by(EntryRow.index))
+    return [Earning(created, project, client, -amount, currency) for created, project, client, amount, currency in tuples(query)]

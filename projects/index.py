@@ -5,10 +5,13 @@ reading the repository; earnings come from the ledger's posting rows.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import peewee
 
 from coop import canonical, statements
-from coop.index import upsert
+from coop.index import MemberRow, MemberSummary, dicts, has_word, member_summary, upsert, words
+from ledger.money import CurrencyCode, MinorUnits
 from projects.clients import CLIENT_TYPE
 from projects.learners import LEARNER_TYPE
 from projects.work import APPLICATION_TYPE, MILESTONE_TYPE, MOVE_TYPE, PROJECT_TYPE, TEAM_TYPE
@@ -131,3 +134,138 @@ class ProjectsIndexer:
                                  currency=body["currency"], status=body["status"])
         elif kind == LEARNER_TYPE:
             upsert(LearnerRow, handle=body["handle"], track=body["track"], mentor=body["mentor"], joined_via=body["joined_via"])
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """A client as the index lists it, with the member who earns its referral share now."""
+
+    client_id: str
+    name: str
+    referrer: str | None
+    liaison: str | None
+    registered: str
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    """A client request as the index lists it, with its state."""
+
+    project_id: str
+    client: str
+    title: str
+    skills: tuple[str, ...]
+    budget: MinorUnits
+    currency: CurrencyCode
+    deadline: str
+    author: str
+    state: str
+
+
+@dataclass(frozen=True)
+class ApplicationSummary:
+    """A member's application to a project."""
+
+    project: str
+    handle: str
+    note: str
+
+
+@dataclass(frozen=True)
+class MilestoneSummary:
+    """A milestone of a project and its status."""
+
+    project: str
+    milestone: str
+    title: str
+    amount: MinorUnits
+    currency: CurrencyCode
+    status: str
+
+
+@dataclass(frozen=True)
+class LearnerSummary:
+    """A learner's member listing with their track, mentor and how they joined (all None before they have a learner profile)."""
+
+    member: MemberSummary
+    track: str | None
+    mentor: str | None
+    joined_via: str | None
+
+
+def find_clients(referrer: str | None = None, after: str | None = None, limit: int | None = None) -> list[ClientSummary]:
+    """Return the indexed clients by id, optionally those a member referred."""
+    query = ClientRow.select()
+    if referrer:
+        query = query.where(ClientRow.referrer == referrer)
+    if after is not None:
+        query = query.where(ClientRow.client_id > after)
+    return [ClientSummary(**row) for row in dicts(query.order_by(ClientRow.client_id).limit(limit))]
+
+
+# How a list of projects is ordered: by id (pages of the API, the CLI), soonest deadline first (open requests), by state (the page).
+ORDERS = {
+    "id": (ProjectRow.project_id,),
+    "deadline": (ProjectRow.deadline,),
+    "state": (ProjectRow.state, ProjectRow.deadline),
+}
+
+
+def find_projects(state: str | None = None, client: str | None = None, skill: str | None = None, team_member: str | None = None,
+                  after: str | None = None, order: str = "id", limit: int | None = None) -> list[ProjectSummary]:
+    """Return the indexed projects that match, in the order named: in a state, for a client, needing a skill, with a member in the team."""
+    query = ProjectRow.select()
+    for column, value in ((ProjectRow.state, state), (ProjectRow.client, client)):
+        if value:
+            query = query.where(column == value)
+    if skill:
+        query = query.where(has_word(ProjectRow.skills, skill))
+    if team_member:
+        query = query.where(ProjectRow.project_id.in_(TeamRow.select(TeamRow.project_id).where(TeamRow.handle == team_member)))
+    if after is not None:
+        query = query.where(ProjectRow.project_id > after)
+    return [ProjectSummary(**{**row, "skills": words(row["skills"])}) for row in dicts(query.order_by(*ORDERS[order]).limit(limit))]
+
+
+def find_applications(project_id: str) -> list[ApplicationSummary]:
+    """Return the applications to a project, by applicant."""
+    query = ApplicationRow.select().where(ApplicationRow.project_id == project_id).order_by(ApplicationRow.handle)
+    return [ApplicationSummary(row["project_id"], row["handle"], row["note"]) for row in dicts(query)]
+
+
+def find_milestones(status: str | None = None, project: str | None = None, after: tuple[str, str] | None = None,
+                    limit: int | None = None) -> list[MilestoneSummary]:
+    """Return the milestones across projects by project and milestone id, optionally of one status or project."""
+    query = MilestoneRow.select()
+    if status:
+        query = query.where(MilestoneRow.status == status)
+    if project:
+        query = query.where(MilestoneRow.project_id == project)
+    if after is not None:
+        query = query.where((MilestoneRow.project_id > after[0]) |
+                            ((MilestoneRow.project_id == after[0]) & (MilestoneRow.milestone > after[1])))
+    query = query.order_by(MilestoneRow.project_id, MilestoneRow.milestone).limit(limit)
+    return [MilestoneSummary(row["project_id"], row["milestone"], row["title"], row["amount"], row["currency"], row["status"])
+            for row in dicts(query)]
+
+
+def find_learners(track: str | None = None, mentor: str | None = None, unmentored: bool = False, former: bool = False,
+                  after: str | None = None, limit: int | None = None) -> list[LearnerSummary]:
+    """Return learners by handle: members whose role is learner, and with `former` members with a learner profile who are no more.
+
+    `unmentored` keeps those with no mentor yet (a learner without a profile has none).
+    """
+    is_learner = MemberRow.roles == "learner"
+    query = (MemberRow.select(MemberRow, LearnerRow.track, LearnerRow.mentor, LearnerRow.joined_via)
+             .join(LearnerRow, peewee.JOIN.LEFT_OUTER, on=(LearnerRow.handle == MemberRow.handle))
+             .where((is_learner | LearnerRow.handle.is_null(False)) if former else is_learner))
+    if track:
+        query = query.where(LearnerRow.track == track)
+    if mentor:
+        query = query.where(LearnerRow.mentor == mentor)
+    if unmentored:
+        query = query.where(LearnerRow.mentor.is_null())
+    if after is not None:
+        query = query.where(MemberRow.handle > after)
+    return [LearnerSummary(member_summary(row), row["track"], row["mentor"], row["joined_via"])
+            for row in dicts(query.order_by(MemberRow.handle).limit(limit))]

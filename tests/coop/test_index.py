@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pygit2
 import pytest
 
-from coop.index import Index, MemberRow, commits_since, open_database
+from coop.index import Index, MemberRow, MemberSummary, commits_since, find_members, find_statement, member_summary, open_database
 from coop.members import MEMBER_TYPE, member_fields, record_sha
 from coop.node import Node
 from coop.statements import KeyRecord
@@ -119,3 +120,38 @@ def test_commits_since_a_commit_the_branch_no_longer_holds_are_none(node: Node) 
     node.add_member("faye", ["member"], [])
 
     assert commits_since(node.store, head(node), str(erin.id)) is None
+
+
+@pytest.mark.parametrize("filters, found", [
+    ({}, ["alice", "bob", "carol", "dan"]),
+    ({"role": "member"}, ["alice", "bob", "carol"]),
+    ({"role": "mentor"}, ["bob"]),
+    ({"skill": "web"}, ["bob"]),
+    ({"skill": "we"}, []),
+    ({"role": "member", "after": "alice", "limit": 1}, ["bob"]),
+], ids=["all by handle", "with a role", "with another role", "with a skill", "part of a skill is none", "after a handle up to a limit"])
+def test_members_are_found_by_handle_and_a_whole_word_of_their_roles_or_skills(node: Node, filters: dict[str, Any],
+                                                                                found: list[str]) -> None:
+    assert [m.handle for m in node.index.query(lambda: find_members(**filters))] == found
+
+
+def test_a_member_is_listed_with_their_roles_and_skills_as_words(node: Node) -> None:
+    bob = node.index.query(lambda: find_members(skill="python"))
+
+    assert bob == [MemberSummary("bob", ("member", "mentor"), None, ("python", "web"), bob[0].joined)]
+
+
+def test_a_member_whose_roles_a_proposal_decided_is_listed_with_those() -> None:
+    row = {"handle": "dan", "roles": "member", "decided_roles": "member", "skills": "", "joined": "2026-01-05T10:00:00Z"}
+
+    assert member_summary(row) == MemberSummary("dan", ("member",), ("member",), (), "2026-01-05T10:00:00Z")
+
+
+def test_a_statement_is_found_by_its_path_with_the_commit_that_stored_it(node: Node) -> None:
+    receipt = node.add_member("erin", ["member"], ["go"])
+
+    stored = node.index.query(lambda: find_statement(receipt.path))
+
+    assert stored is not None
+    assert (stored.path, stored.type, stored.sha256, stored.commit) == (receipt.path, MEMBER_TYPE, receipt.sha256, receipt.commit)
+    assert node.index.query(lambda: find_statement("members/nobody.json")) is None
