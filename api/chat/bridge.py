@@ -31,9 +31,9 @@ from coop.node import Node
 from coop.state_file import StateFile
 from coop.statements import KeyRecord, format_time
 from coop.view import View
-from governance.index import ProposalRow
+from governance.index import find_proposals
 from projects import matching
-from projects.index import ProjectRow
+from projects.index import find_projects
 from projects.learners import LEARNER_TYPE, profile
 
 SCOPES = sorted([LEARNER_TYPE, MEMBER_TYPE])
@@ -178,9 +178,9 @@ class Bridge:
         if handle is None:
             return "join first (!join HANDLE TRACK [skills...]) so I know your skills."
         skills = view.require_member(handle)["skills"]
-        rows = self.node.index.query(lambda: {r.project_id: r for r in ProjectRow.select().where(ProjectRow.state == "requested")})
-        fits = matching.fitting(skills, {project_id: r.skills.split(",") for project_id, r in rows.items()})
-        shown = [f"{m.name}: {rows[m.name].title} ({m.explain()}) {self.links}/api/v1/projects/{m.name}" for m in fits]
+        requests = {p.project_id: p for p in self.node.index.query(lambda: find_projects("requested"))}
+        fits = matching.fitting(skills, {project_id: p.skills for project_id, p in requests.items()})
+        shown = [f"{m.name}: {requests[m.name].title} ({m.explain()}) {self.links}/api/v1/projects/{m.name}" for m in fits]
         if not shown:
             return f"no open request fits your skills ({', '.join(skills) or 'none'}) right now."
         return "open requests for you:\n" + "\n".join(shown)
@@ -200,12 +200,11 @@ class Bridge:
                 f"A mentor takes them on by naming themselves as mentor in {handle}'s learner profile.")
 
     def _proposals(self, sender: str, command: Command, when: str) -> str:
-        rows = self.node.index.query(lambda: list(ProposalRow.select().where(ProposalRow.state == "open")
-                                                  .order_by(ProposalRow.closes, ProposalRow.proposal_id)))
-        if not rows:
+        found = self.node.index.query(lambda: find_proposals("open", order="soonest"))
+        if not found:
             return "no proposal is open."
         return "open proposals:\n" + "\n".join(
-            f"{r.proposal_id}: {r.title} (closes {r.closes}) {self.links}/api/v1/proposals/{r.proposal_id}" for r in rows)
+            f"{p.proposal_id}: {p.title} (closes {p.closes}) {self.links}/api/v1/proposals/{p.proposal_id}" for p in found)
 
     def _claim(self, sender: str, command: Command, when: str) -> str:
         view = self.node.view()

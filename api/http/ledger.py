@@ -6,10 +6,10 @@ stored by the tiles blueprint; the proofs here are computed from those tiles.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
-import peewee
 from flask import Blueprint, Response, jsonify, request
 
 from api.http import params
@@ -17,13 +17,12 @@ from api.http.service import per_head, service
 from api.http.statements import accept
 from coop import canonical, statements
 from coop.errors import BadInput, NotFound
-from coop.index import dicts, tuples
 from coop.keys import b64
 from coop.store import blob_at
 from coop.view import View
 from ledger import entries as E
 from ledger import keepers, log, records, witness
-from ledger.index import EntryRow, PostingRow
+from ledger.index import Balance, EntrySummary, find_balances, find_entries
 from ledger.money import to_decimal
 from ledger.note import Checkpoint, Note, TlogProof
 
@@ -49,11 +48,11 @@ def ledger_info() -> Response:
                     "keepers": [t.to_dict() for t in keepers.terms(view)]})
 
 
-def entry_row(row: dict[str, Any], postings: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+def entry_json(entry: EntrySummary) -> dict[str, Any]:
     """Return the API form of an indexed entry with its postings."""
-    return {"index": row["index"], "id": row["entry_id"], "type": row["type"], "author": row["author"], "created": row["created"],
-            "client": row["client"], "project": row["project"], "member": row["member"], "amount": row["amount"],
-            "currency": row["currency"], "leaf_hash": row["leaf_hash"], "postings": postings.get(row["index"], [])}
+    return {"index": entry.index, "id": entry.entry_id, "type": entry.type, "author": entry.author, "created": entry.created,
+            "client": entry.client, "project": entry.project, "member": entry.member, "amount": entry.amount,
+            "currency": entry.currency, "leaf_hash": entry.leaf_hash, "postings": [asdict(p) for p in entry.postings]}
 
 
 @bp.get("/api/v1/ledger/entries")
@@ -64,23 +63,8 @@ def list_entries() -> Response:
     member, client, project = params.optional_id("member"), params.optional_id("client"), params.optional_id("project")
     size, after = params.limit(), params.after(int)
 
-    def rows() -> tuple[list[dict[str, Any]], dict[int, list[dict[str, Any]]]]:
-        query = EntryRow.select()
-        for column, value in ((EntryRow.type, TYPE_NAMES.get(kind or "")), (EntryRow.member, member),
-                              (EntryRow.client, client), (EntryRow.project, project)):
-            if value:
-                query = query.where(column == value)
-        if after is not None:
-            query = query.where(EntryRow.index > after)
-        found = list(dicts(query.order_by(EntryRow.index).limit(size + 1)))
-        postings: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for p in dicts(PostingRow.select().where(PostingRow.index.in_([r["index"] for r in found])).order_by(
-                PostingRow.index, PostingRow.account, PostingRow.currency)):
-            postings[p["index"]].append({"account": p["account"], "amount": p["amount"], "currency": p["currency"]})
-        return found, postings
-
-    found, postings = service().query(rows)
-    return params.page(found, size, lambda r: r["index"], lambda r: entry_row(r, postings))
+    found = service().query(lambda: find_entries(TYPE_NAMES.get(kind or ""), member, client, project, after=after, limit=size + 1))
+    return params.page(found, size, lambda e: e.index, entry_json)
 
 
 @bp.get("/api/v1/ledger/entries/<int:index>")
@@ -106,11 +90,10 @@ def post_cosignature() -> Response:
     return accept({witness.COSIGNATURE_TYPE})
 
 
-def balance_row(row: tuple[str, str, int]) -> dict[str, Any]:
+def balance_json(balance: Balance) -> dict[str, Any]:
     """Return a balance: the postings' sum, and what it means to a person (held, or owed)."""
-    account, currency, amount = row
-    shown = E.as_read(account, amount)
-    return {"account": account, "currency": currency, "amount": amount, "balance": shown, "decimal": to_decimal(shown, currency)}
+    shown = E.as_read(balance.account, balance.amount)
+    return {**asdict(balance), "balance": shown, "decimal": to_decimal(shown, balance.currency)}
 
 
 @bp.get("/api/v1/ledger/balances")
@@ -120,16 +103,8 @@ def balances() -> Response:
     account = _account_filter()
     size, after = params.limit(), params.after_pair()
 
-    def rows() -> list[tuple[str, str, int]]:
-        query = PostingRow.select(PostingRow.account, PostingRow.currency, peewee.fn.SUM(PostingRow.amount))
-        if account is not None:
-            query = query.where(PostingRow.account.startswith(account) if account.endswith(":") else PostingRow.account == account)
-        if after is not None:
-            query = query.where((PostingRow.account > after[0]) | ((PostingRow.account == after[0]) & (PostingRow.currency > after[1])))
-        query = query.group_by(PostingRow.account, PostingRow.currency).order_by(PostingRow.account, PostingRow.currency)
-        return list(tuples(query.limit(size + 1)))
-
-    return params.page(service().query(rows), size, lambda r: [r[0], r[1]], balance_row)
+    found = service().query(lambda: find_balances(account, after, limit=size + 1))
+    return params.page(found, size, lambda b: [b.account, b.currency], balance_json)
 
 
 def _account_filter() -> str | None:
@@ -147,44 +122,35 @@ def report() -> Response:
     if period is not None and not PERIOD.fullmatch(period):
         raise BadInput("period is a year (2026) or a month (2026-11)")
 
-    def rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        entries = EntryRow.select()
-        if period:
-            entries = entries.where(EntryRow.created.startswith(period))
-        found = list(dicts(entries.order_by(EntryRow.index)))
-        splits = [r["index"] for r in found if r["type"] == E.SPLIT]
-        postings = list(dicts(PostingRow.select().where(PostingRow.index.in_(splits)))) if splits else []
-        return found, postings
-
-    found, postings = service().query(rows)
-    return jsonify({"period": period, "entries": len(found), "currencies": summarise(found, postings)})
+    found = service().query(lambda: find_entries(period=period))
+    return jsonify({"period": period, "entries": len(found), "currencies": summarise(found)})
 
 
-def summarise(entries: list[dict[str, Any]], split_postings: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Return per-currency totals of indexed entries and the postings of their splits."""
+def summarise(entries: Sequence[EntrySummary]) -> dict[str, dict[str, Any]]:
+    """Return per-currency totals of indexed entries and of the postings of their splits."""
     out: dict[str, dict[str, Any]] = {}
 
     def of(currency: str) -> dict[str, Any]:
         return out.setdefault(currency, {"revenue": 0, "revenue_by_client": {}, "split": {"members": 0, "treasury": 0, "funds": 0},
                                          "paid_out": 0, "paid_out_by_member": {}, "expenses": 0})
 
-    for row in entries:
-        if row["currency"] is None:
+    for entry in entries:
+        if entry.currency is None:
             continue
-        totals = of(row["currency"])
-        if row["type"] == E.REVENUE:
-            totals["revenue"] += row["amount"]
-            totals["revenue_by_client"][row["client"]] = totals["revenue_by_client"].get(row["client"], 0) + row["amount"]
-        elif row["type"] == E.PAYOUT:
-            totals["paid_out"] += row["amount"]
-            totals["paid_out_by_member"][row["member"]] = totals["paid_out_by_member"].get(row["member"], 0) + row["amount"]
-        elif row["type"] == E.EXPENSE:
-            totals["expenses"] += row["amount"]
-    for posting in split_postings:
-        family = ("members" if posting["account"].startswith("member:") else "funds" if posting["account"].startswith("fund:")
-                  else "treasury" if posting["account"] == "treasury" else None)
+        totals = of(entry.currency)
+        if entry.type == E.REVENUE:
+            totals["revenue"] += entry.amount
+            totals["revenue_by_client"][entry.client] = totals["revenue_by_client"].get(entry.client, 0) + entry.amount
+        elif entry.type == E.PAYOUT:
+            totals["paid_out"] += entry.amount
+            totals["paid_out_by_member"][entry.member] = totals["paid_out_by_member"].get(entry.member, 0) + entry.amount
+        elif entry.type == E.EXPENSE:
+            totals["expenses"] += entry.amount
+    for posting in (p for entry in entries if entry.type == E.SPLIT for p in entry.postings):
+        family = ("members" if posting.account.startswith("member:") else "funds" if posting.account.startswith("fund:")
+                  else "treasury" if posting.account == "treasury" else None)
         if family:
-            of(posting["currency"])["split"][family] -= posting["amount"]
+            of(posting.currency)["split"][family] -= posting.amount
     return out
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import peewee
 from flask import Blueprint, Response, jsonify
 
 from api.http import params
@@ -12,19 +11,18 @@ from api.http.statements import accept
 from coop import authors
 from coop.errors import NotFound
 from coop.ids import check_id
-from coop.index import MemberRow, dicts
+from coop.index import MemberSummary, find_members
 from coop.members import MEMBER_TYPE
 from coop.roles import ROLES
 from projects import learners
-from projects.index import LearnerRow
+from projects.index import LearnerSummary, find_learners
 
 bp = Blueprint("members", __name__)
 
 
-def member_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Return the API form of an indexed member row."""
-    return {"handle": row["handle"], "roles": row["roles"].split(","), "skills": [s for s in row["skills"].split(",") if s],
-            "joined": row["joined"]}
+def member_json(member: MemberSummary) -> dict[str, Any]:
+    """Return the API form of an indexed member."""
+    return {"handle": member.handle, "roles": list(member.roles), "skills": list(member.skills), "joined": member.joined}
 
 
 @bp.get("/api/v1/members")
@@ -34,17 +32,8 @@ def list_members() -> Response:
     role, skill = params.choice("role", ROLES), params.optional_id("skill")
     size, after = params.limit(), params.after(str)
 
-    def rows() -> list[dict[str, Any]]:
-        query = MemberRow.select()
-        if role:
-            query = query.where(params.has_word(MemberRow.roles, role))
-        if skill:
-            query = query.where(params.has_word(MemberRow.skills, skill))
-        if after is not None:
-            query = query.where(MemberRow.handle > after)
-        return list(dicts(query.order_by(MemberRow.handle).limit(size + 1)))
-
-    return params.page(service().query(rows), size, lambda r: r["handle"], member_row)
+    found = service().query(lambda: find_members(role, skill, after, limit=size + 1))
+    return params.page(found, size, lambda m: m.handle, member_json)
 
 
 @bp.get("/api/v1/members/<handle>")
@@ -63,9 +52,9 @@ def post_member() -> Response:
     return accept({MEMBER_TYPE})
 
 
-def learner_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Return the API form of a learner: member row and profile."""
-    return {**member_row(row), "track": row.get("track"), "mentor": row.get("mentor"), "joined_via": row.get("joined_via")}
+def learner_json(learner: LearnerSummary) -> dict[str, Any]:
+    """Return the API form of a learner: member listing and profile."""
+    return {**member_json(learner.member), "track": learner.track, "mentor": learner.mentor, "joined_via": learner.joined_via}
 
 
 @bp.get("/api/v1/learners")
@@ -75,19 +64,8 @@ def list_learners() -> Response:
     track, mentor = params.choice("track", learners.TRACKS), params.optional_id("mentor")
     size, after = params.limit(), params.after(str)
 
-    def rows() -> list[dict[str, Any]]:
-        query = (MemberRow.select(MemberRow, LearnerRow.track, LearnerRow.mentor, LearnerRow.joined_via)
-                 .join(LearnerRow, peewee.JOIN.LEFT_OUTER, on=(LearnerRow.handle == MemberRow.handle))
-                 .where(MemberRow.roles == "learner"))
-        if track:
-            query = query.where(LearnerRow.track == track)
-        if mentor:
-            query = query.where(LearnerRow.mentor == mentor)
-        if after is not None:
-            query = query.where(MemberRow.handle > after)
-        return list(dicts(query.order_by(MemberRow.handle).limit(size + 1)))
-
-    return params.page(service().query(rows), size, lambda r: r["handle"], learner_row)
+    found = service().query(lambda: find_learners(track, mentor, after=after, limit=size + 1))
+    return params.page(found, size, lambda learner: learner.member.handle, learner_json)
 
 
 @bp.get("/api/v1/learners/<handle>")

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import peewee
 from flask import Blueprint, Response, render_template_string
 from markupsafe import Markup, escape
 
 from api.http.ledger import summarise
 from api.http.service import per_head, service
 from api.usecases.governance import proposal_status
-from coop.index import dicts, tuples
 from governance.index import find_proposals
 from governance.render import to_html
 from ledger import entries as E
 from ledger import records, witness
-from ledger.index import EntryRow, PostingRow
+from ledger.index import find_balances, find_entries
 from ledger.money import to_decimal
-from projects.index import ProjectRow
+from projects.index import find_projects
 
 bp = Blueprint("pages", __name__)
 
@@ -54,8 +52,8 @@ PROPOSAL = """<p class="muted">{{ p.id }} · by {{ p.author }} · {{ p.method }}
 <code>/api/v1/proposals/{{ p.id }}/votes</code>. Check the tally yourself with <code>coop verify</code>.</p>"""
 
 PROJECTS = """<table><tr><th>Project</th><th>Client</th><th>State</th><th>Skills</th><th class="n">Budget</th><th>Deadline</th></tr>
-{% for p in rows %}<tr><td>{{ p.title }} <span class="muted">({{ p.project_id }})</span></td><td>{{ p.client }}</td>
-<td><span class="state">{{ p.state }}</span></td><td>{{ p.skills.replace(',', ', ') }}</td><td class="n">{{ p.budget_text }}</td>
+{% for p, budget in rows %}<tr><td>{{ p.title }} <span class="muted">({{ p.project_id }})</span></td><td>{{ p.client }}</td>
+<td><span class="state">{{ p.state }}</span></td><td>{{ p.skills|join(', ') }}</td><td class="n">{{ budget }}</td>
 <td>{{ p.deadline }}</td></tr>{% endfor %}</table>"""
 
 BOOKS = """<p>Every amount below comes from a signed, append-only log of {{ size }} entries that anyone can check.</p>
@@ -136,10 +134,8 @@ def proposal_page(proposal_id: str) -> Response:
 @per_head
 def projects_page() -> Response:
     """List client projects and requests."""
-    rows = service().query(lambda: list(dicts(ProjectRow.select().order_by(ProjectRow.state, ProjectRow.deadline))))
-    for row in rows:
-        row["budget_text"] = f"{to_decimal(row['budget'], row['currency'])} {row['currency']}"
-    return page("Projects", PROJECTS, rows=rows)
+    found = service().query(lambda: find_projects(order="state"))
+    return page("Projects", PROJECTS, rows=[(p, f"{to_decimal(p.budget, p.currency)} {p.currency}") for p in found])
 
 
 @bp.get("/books")
@@ -147,19 +143,10 @@ def projects_page() -> Response:
 def books_page() -> Response:
     """Show where the money went, the balances, and how to check them."""
     svc = service()
-
-    def rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str, int]]]:
-        entries = list(dicts(EntryRow.select().order_by(EntryRow.index)))
-        splits = [r["index"] for r in entries if r["type"] == E.SPLIT]
-        postings = list(dicts(PostingRow.select().where(PostingRow.index.in_(splits)))) if splits else []
-        sums = list(tuples(PostingRow.select(PostingRow.account, PostingRow.currency, peewee.fn.SUM(PostingRow.amount))
-                           .group_by(PostingRow.account, PostingRow.currency).order_by(PostingRow.account, PostingRow.currency)))
-        return entries, postings, sums
-
-    entries, postings, sums = svc.query(rows)
+    entries, sums = svc.query(lambda: (find_entries(), find_balances()))
     view = svc.view()
-    totals = summarise(entries, postings)
-    balances = [(account, f"{to_decimal(E.as_read(account, amount), currency)} {currency}") for account, currency, amount in sums if amount]
+    totals = summarise(entries)
+    balances = [(b.account, f"{to_decimal(E.as_read(b.account, b.amount), b.currency)} {b.currency}") for b in sums if b.amount]
     checkpoint = witness.cosigned_checkpoint(view).decode("utf-8") if entries else "(no entries yet)"
     cosigned = [name for name, size in witness.summary(view).items() if size == len(entries)]
     return page("The books", BOOKS, size=len(entries), pictures=[(c, money_picture(t, c)) for c, t in sorted(totals.items())],

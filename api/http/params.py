@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-import peewee
 from flask import Response, jsonify, request
 
 from api.http import cursors
@@ -74,11 +73,6 @@ def after_pair() -> tuple[str, str] | None:
     if len(value) != 2 or not all(isinstance(part, str) for part in value):
         raise BadCursor(cursors.REFUSED)
     return value[0], value[1]
-
-
-def has_word(column: peewee.Field, word: str) -> peewee.Expression:
-    """Match one word of a comma-separated column (roles, skills) exactly."""
-    return peewee.Value(",").concat(column).concat(",").contains(f",{word},")
 
 
 def cursor_of(key: Any) -> str:

@@ -1,6 +1,7 @@
 """Clients, client requests, projects and milestones: lists from the index, a project in full from the record."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
@@ -10,18 +11,17 @@ from api.http.service import per_head, service
 from api.http.statements import accept, batch_answer, posted_batch
 from api.usecases.payments import payment_terms, submit_payment
 from coop.ids import check_id
-from coop.index import dicts
 from governance.render import to_html
 from projects import clients, work
-from projects.index import ApplicationRow, ClientRow, MilestoneRow, ProjectRow
+from projects.index import ClientSummary, ProjectSummary, find_applications, find_clients, find_milestones, find_projects
 
 bp = Blueprint("projects", __name__)
 
 
-def client_row(row: dict[str, Any]) -> dict[str, Any]:
+def client_json(client: ClientSummary) -> dict[str, Any]:
     """Return the API form of an indexed client."""
-    return {"id": row["client_id"], "name": row["name"], "referrer": row["referrer"], "liaison": row["liaison"],
-            "registered": row["registered"]}
+    return {"id": client.client_id, "name": client.name, "referrer": client.referrer, "liaison": client.liaison,
+            "registered": client.registered}
 
 
 @bp.get("/api/v1/clients")
@@ -31,15 +31,8 @@ def list_clients() -> Response:
     referrer = params.optional_id("referrer")
     size, after = params.limit(), params.after(str)
 
-    def rows() -> list[dict[str, Any]]:
-        query = ClientRow.select()
-        if referrer:
-            query = query.where(ClientRow.referrer == referrer)
-        if after is not None:
-            query = query.where(ClientRow.client_id > after)
-        return list(dicts(query.order_by(ClientRow.client_id).limit(size + 1)))
-
-    return params.page(service().query(rows), size, lambda r: r["client_id"], client_row)
+    found = service().query(lambda: find_clients(referrer, after, limit=size + 1))
+    return params.page(found, size, lambda c: c.client_id, client_json)
 
 
 @bp.get("/api/v1/clients/<client_id>")
@@ -58,29 +51,19 @@ def post_client() -> Response:
     return accept({clients.CLIENT_TYPE})
 
 
-def project_row(row: dict[str, Any]) -> dict[str, Any]:
+def project_json(project: ProjectSummary) -> dict[str, Any]:
     """Return the API form of an indexed project."""
-    return {"id": row["project_id"], "client": row["client"], "title": row["title"], "skills": [s for s in row["skills"].split(",") if s],
-            "budget": {"amount": row["budget"], "currency": row["currency"]}, "deadline": row["deadline"], "author": row["author"],
-            "state": row["state"]}
+    return {"id": project.project_id, "client": project.client, "title": project.title, "skills": list(project.skills),
+            "budget": {"amount": project.budget, "currency": project.currency}, "deadline": project.deadline,
+            "author": project.author, "state": project.state}
 
 
 def _projects(state: str | None) -> Response:
     client, skill = params.optional_id("client"), params.optional_id("skill")
     size, after = params.limit(), params.after(str)
 
-    def rows() -> list[dict[str, Any]]:
-        query = ProjectRow.select()
-        for column, value in ((ProjectRow.state, state), (ProjectRow.client, client)):
-            if value:
-                query = query.where(column == value)
-        if skill:
-            query = query.where(params.has_word(ProjectRow.skills, skill))
-        if after is not None:
-            query = query.where(ProjectRow.project_id > after)
-        return list(dicts(query.order_by(ProjectRow.project_id).limit(size + 1)))
-
-    return params.page(service().query(rows), size, lambda r: r["project_id"], project_row)
+    found = service().query(lambda: find_projects(state, client, skill, after=after, limit=size + 1))
+    return params.page(found, size, lambda p: p.project_id, project_json)
 
 
 @bp.get("/api/v1/requests")
@@ -109,15 +92,14 @@ def get_project(project_id: str) -> Response:
     """Return a project: the request with its text as safe HTML, state, team, milestones and applications."""
     view = service().view()
     body = work.project(view, check_id(project_id, "project id"))
-    applications = service().query(lambda: list(dicts(ApplicationRow.select().where(ApplicationRow.project_id == project_id)
-                                                       .order_by(ApplicationRow.handle))))
+    applications = service().query(lambda: find_applications(project_id))
     return jsonify({
         "id": body["id"], "client": body["client"], "title": body["title"], "text": body["text"], "html": to_html(body["text"]),
         "skills": body["skills"], "budget": body["budget"], "deadline": body["deadline"], "author": body["author"],
         "created": body["created"], "state": work.state(view, project_id), "liaison": work.liaison(view, project_id),
         "team": work.team(view, project_id),
         "milestones": [milestone_json(m) for m in work.milestones(view, project_id)],
-        "applications": [{"handle": a["handle"], "note": a["note"]} for a in applications],
+        "applications": [{"handle": a.handle, "note": a.note} for a in applications],
     })
 
 
@@ -171,16 +153,5 @@ def list_milestones() -> Response:
     status, project = params.choice("status", work.MILESTONE_STATUSES), params.optional_id("project")
     size, after = params.limit(), params.after_pair()
 
-    def rows() -> list[dict[str, Any]]:
-        query = MilestoneRow.select()
-        if status:
-            query = query.where(MilestoneRow.status == status)
-        if project:
-            query = query.where(MilestoneRow.project_id == project)
-        if after is not None:
-            query = query.where((MilestoneRow.project_id > after[0]) |
-                                ((MilestoneRow.project_id == after[0]) & (MilestoneRow.milestone > after[1])))
-        return list(dicts(query.order_by(MilestoneRow.project_id, MilestoneRow.milestone).limit(size + 1)))
-
-    return params.page(service().query(rows), size, lambda r: [r["project_id"], r["milestone"]],
-                       lambda r: milestone_json({**r, "project": r["project_id"]}))
+    found = service().query(lambda: find_milestones(status, project, after, limit=size + 1))
+    return params.page(found, size, lambda m: [m.project, m.milestone], lambda m: milestone_json(asdict(m)))

@@ -5,11 +5,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template_string
 
-from api.http.members import member_row
+from api.http.members import member_json
 from api.http.service import per_head, service
 from api.openapi import document
 from coop import authors
-from coop.index import MemberRow, dicts
+from coop.index import find_members
 
 bp = Blueprint("root", __name__)
 
@@ -35,7 +35,7 @@ def home() -> Response:
     """Show the co-op's name and members to a person."""
     svc = service()
     charter = svc.view().charter()
-    members = svc.query(lambda: [member_row(r) for r in dicts(MemberRow.select().order_by(MemberRow.handle))])
+    members = [member_json(m) for m in svc.query(find_members)]
     return Response(render_template_string(HOME_PAGE, name=charter["name"], origin=charter["origin"], members=members),
                     mimetype="text/html")
 

@@ -17,7 +17,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from api.http.service import per_head, service
 from coop import canonical, statements
 from coop.errors import BadInput, CoopError, NotFound
-from coop.index import StatementRow
+from coop.index import find_statement
 from coop.node import Receipt
 from coop.store import check_path
 
@@ -68,8 +68,8 @@ def receipt_json(receipt: Receipt, body: dict[str, Any]) -> dict[str, Any]:
 
 def first_commit(receipt: Receipt) -> str:
     """Return the commit that stored an already stored statement (from the index), else the head."""
-    row = service().query(lambda: StatementRow.get_or_none(StatementRow.path == receipt.path))
-    return row.commit if row is not None and row.sha256 == receipt.sha256 else receipt.commit
+    stored = service().query(lambda: find_statement(receipt.path))
+    return stored.commit if stored is not None and stored.sha256 == receipt.sha256 else receipt.commit
 
 
 @bp.post("/api/v1/statements")
