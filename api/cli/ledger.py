@@ -20,7 +20,7 @@ from governance.proposals import proposal_path
 from ledger import entries as E
 from ledger import log, records, witness
 from ledger.balances import balances_now
-from ledger.index import EntryRow
+from ledger.index import find_entry
 from ledger.money import check_currency, from_decimal, parse_money, to_decimal
 from ledger.note import Note, TlogProof, Verifier, WitnessPolicy, verify_tlog_proof
 
@@ -42,8 +42,8 @@ def record(ctx: Context, kind: str, fields: dict[str, Any]) -> None:
     """Sign and append one entry as the acting identity; print where it landed."""
     node = ctx.node
     receipt = node.write(kind, E.with_postings(kind, fields), ctx.identity)
-    row = node.index.query(lambda: EntryRow.get_or_none(EntryRow.entry_id == fields["id"]))
-    where = f"entry {row.index}" if row is not None else receipt.path
+    entry = node.index.query(lambda: find_entry(fields["id"]))
+    where = f"entry {entry.index}" if entry is not None else receipt.path
     click.echo(f"recorded {fields['id']} as {where} (commit {receipt.commit[:12]})")
 
 

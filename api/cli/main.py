@@ -13,7 +13,6 @@ import shutil
 import signal
 import sys
 import threading
-from typing import Any
 
 import click
 import peewee
@@ -33,7 +32,7 @@ from api.wiring import create_node, open_node
 from coop import audit
 from coop.errors import BadInput, CoopError
 from coop.ids import normalise_handle
-from coop.index import MemberRow, dicts
+from coop.index import find_members
 from coop.keys import KDF_COSTS, PublicKey
 from coop.statements import KeyRecord
 
@@ -107,17 +106,13 @@ def member_add(ctx: Context, handle: str, roles: tuple[str, ...], skills: str, p
 @pass_ctx
 def member_list(ctx: Context, role: str | None, as_json: bool) -> None:
     """List members from the index."""
-    def rows() -> list[dict[str, Any]]:
-        query = MemberRow.select().order_by(MemberRow.handle)
-        return [r for r in dicts(query) if role is None or role in r["roles"].split(",")]
-
-    found = ctx.node.index.query(rows)
+    found = ctx.node.index.query(lambda: find_members(role))
     if as_json:
-        click.echo(json.dumps([{"handle": r["handle"], "roles": r["roles"].split(","), "skills": [s for s in r["skills"].split(",") if s]} for r in found], indent=2))
+        click.echo(json.dumps([{"handle": m.handle, "roles": list(m.roles), "skills": list(m.skills)} for m in found], indent=2))
         return
     click.echo(f"{'HANDLE':<20} {'ROLES':<24} SKILLS")
-    for r in found:
-        click.echo(f"{r['handle']:<20} {r['roles']:<24} {r['skills'].replace(',', ', ')}")
+    for m in found:
+        click.echo(f"{m.handle:<20} {','.join(m.roles):<24} {', '.join(m.skills)}")
 
 
 @member.command("show")

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import peewee
 
 from api.cli.areas import AreaGroup
 from api.context import Context, existing_member, parse_shares, pass_ctx, read_text
@@ -14,13 +13,13 @@ from api.usecases.payments import pay_milestone
 from coop import statements
 from coop.errors import BadInput
 from coop.ids import check_id, normalise_handle
-from coop.index import MemberRow, dicts
+from coop.index import find_members
 from ledger import entries as E
 from ledger import records
-from ledger.index import EntryRow, PostingRow
+from ledger.index import find_earnings
 from ledger.money import check_currency, from_decimal, parse_money, to_decimal
 from projects import clients, learners, matching, outcomes, work
-from projects.index import ClientRow, LearnerRow, ProjectRow, TeamRow
+from projects.index import find_clients, find_learners, find_projects
 
 
 def skills_list(text: str) -> list[str]:
@@ -55,7 +54,7 @@ def client_add(ctx: Context, client_id: str, name: str, liaison: str | None, no_
 @pass_ctx
 def client_list(ctx: Context) -> None:
     """List clients with their referrer and liaison."""
-    rows = ctx.node.index.query(lambda: list(ClientRow.select().order_by(ClientRow.client_id)))
+    rows = ctx.node.index.query(find_clients)
     click.echo(f"{'CLIENT':<20} {'REFERRER':<14} {'LIAISON':<14} REGISTERED")
     for r in rows:
         click.echo(f"{r.client_id:<20} {(r.referrer or '-'):<14} {(r.liaison or '-'):<14} {r.registered[:10]}")
@@ -91,11 +90,11 @@ def request_post(ctx: Context, project_id: str, client_id: str, title: str, text
 @pass_ctx
 def request_list(ctx: Context) -> None:
     """List open requests (not yet staffed)."""
-    rows = ctx.node.index.query(lambda: list(ProjectRow.select().where(ProjectRow.state == "requested").order_by(ProjectRow.deadline)))
+    rows = ctx.node.index.query(lambda: find_projects("requested", order="deadline"))
     click.echo(f"{'PROJECT':<16} {'CLIENT':<14} {'BUDGET':>14}  {'DEADLINE':<10}  SKILLS / TITLE")
     for r in rows:
         click.echo(f"{r.project_id:<16} {r.client:<14} {to_decimal(r.budget, r.currency):>10} {r.currency}  {r.deadline:<10}  "
-                   f"{r.skills.replace(',', ', ')} / {r.title}")
+                   f"{', '.join(r.skills)} / {r.title}")
 
 
 @request.command("apply")
@@ -120,16 +119,7 @@ def project() -> None:
 def project_list(ctx: Context, mine: bool, state: str | None) -> None:
     """List projects."""
     me = ctx.node.identity(ctx.identity).handle if mine else None
-
-    def rows() -> list[Any]:
-        query = ProjectRow.select().order_by(ProjectRow.project_id)
-        if state:
-            query = query.where(ProjectRow.state == state)
-        if me:
-            query = query.where(ProjectRow.project_id.in_(TeamRow.select(TeamRow.project_id).where(TeamRow.handle == me)))
-        return list(query)
-
-    for r in ctx.node.index.query(rows):
+    for r in ctx.node.index.query(lambda: find_projects(state, team_member=me)):
         click.echo(f"{r.project_id:<16} {r.state:<12} {r.client:<14} {r.title}")
 
 
@@ -279,11 +269,11 @@ def request_match(ctx: Context, project_id: str | None, member: str | None) -> N
         raise BadInput("give a request id, or --member HANDLE")
     if project_id:
         body = work.project(node.view(), check_id(project_id, "project id"))
-        people = node.index.query(lambda: {r.handle: [s for s in r.skills.split(",") if s] for r in MemberRow.select()})
+        people = {m.handle: m.skills for m in node.index.query(find_members)}
         ranked = matching.rank(body["skills"], people)
     else:
         skills = node.view().require_member(normalise_handle(member or ""))["skills"]
-        requests = node.index.query(lambda: {r.project_id: r.skills.split(",") for r in ProjectRow.select().where(ProjectRow.state == "requested")})
+        requests = {p.project_id: p.skills for p in node.index.query(lambda: find_projects("requested"))}
         ranked = matching.fitting(skills, requests)
     for position, found in enumerate(ranked, 1):
         click.echo(f"{position:>3}. {found.name:<16} {found.explain()}")
@@ -343,19 +333,9 @@ def learner_note(ctx: Context, handle: str, text: str) -> None:
 @pass_ctx
 def learner_list(ctx: Context, show_all: bool) -> None:
     """List learners who have no mentor yet (or all with --all)."""
-    def rows() -> list[Any]:
-        learners_now = MemberRow.select(MemberRow.handle).where(MemberRow.roles == "learner")
-        query = (LearnerRow.select(MemberRow.handle, LearnerRow.track, LearnerRow.mentor, LearnerRow.joined_via)
-                 .from_(MemberRow).join(LearnerRow, peewee.JOIN.LEFT_OUTER, on=(LearnerRow.handle == MemberRow.handle))
-                 .where(MemberRow.handle.in_(learners_now) | LearnerRow.handle.is_null(False))
-                 .order_by(MemberRow.handle))
-        if not show_all:
-            query = query.where(LearnerRow.mentor.is_null())
-        return list(dicts(query))
-
-    for r in ctx.node.index.query(rows):
-        joined = f"joined via {r['joined_via']}" if r["track"] else "no learner profile yet"
-        click.echo(f"{r['handle']:<16} {r['track'] or '-':<8} mentor: {r['mentor'] or '-':<14} {joined}")
+    for r in ctx.node.index.query(lambda: find_learners(unmentored=not show_all, former=True)):
+        joined = f"joined via {r.joined_via}" if r.track else "no learner profile yet"
+        click.echo(f"{r.member.handle:<16} {r.track or '-':<8} mentor: {r.mentor or '-':<14} {joined}")
 
 
 @click.command("earnings")
@@ -364,18 +344,11 @@ def learner_list(ctx: Context, show_all: bool) -> None:
 def earnings(ctx: Context, member: str | None) -> None:
     """What a member earned, and from which project."""
     handle = existing_member(ctx.node.view(), member) if member else ctx.node.identity(ctx.identity).handle
-
-    def rows() -> list[Any]:
-        return list(PostingRow.select(PostingRow.amount, PostingRow.currency, EntryRow.project, EntryRow.client, EntryRow.created)
-                    .join(EntryRow, on=(PostingRow.index == EntryRow.index))
-                    .where(PostingRow.account == f"member:{handle}", EntryRow.type == "coop.ledger.split/v1")
-                    .order_by(EntryRow.index).dicts())
-
-    found = ctx.node.index.query(rows)
+    found = ctx.node.index.query(lambda: find_earnings(handle))
     if not found:
         click.echo(f"{handle} has earned nothing from a project yet")
     for r in found:
-        click.echo(f"{r['created'][:10]}  {(r['project'] or '-'):<16} {r['client']:<14} {to_decimal(-r['amount'], r['currency']):>12} {r['currency']}")
+        click.echo(f"{r.created[:10]}  {(r.project or '-'):<16} {r.client:<14} {to_decimal(r.amount, r.currency):>12} {r.currency}")
 
 
 @click.group()
@@ -413,10 +386,9 @@ def outcomes_report(ctx: Context) -> outcomes.Report:
     """Gather people, splits and payouts from the node into the outcomes report."""
     node = ctx.node
     view = node.view()
-    people = node.index.query(lambda: [
-        outcomes.Person(r.handle, r.joined[:7], "learner" in r.roles or r.decided_roles is not None or view.read(learners.learner_path(r.handle)) is not None,
-                        "member" in r.roles.split(","))
-        for r in MemberRow.select()])
+    people = [outcomes.Person(m.handle, m.joined[:7], "learner" in m.roles or m.decided_roles is not None
+                              or view.read(learners.learner_path(m.handle)) is not None, "member" in m.roles)
+              for m in node.index.query(find_members)]
     bodies = [body for _, body, _ in records.entry_bodies(view)]
     return outcomes.build(people, [b for b in bodies if b["type"] == E.SPLIT], [b for b in bodies if b["type"] == E.PAYOUT])
 
