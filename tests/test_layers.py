@@ -1,4 +1,5 @@
-"""The packages' imports form layers: no module imports itself round a circle, imports point down, and kernel tests stay in the kernel.
+"""The packages' imports form layers: no module imports itself round a circle, imports point down, kernel tests stay in the
+kernel, and the faces read the index through query functions that return dataclasses, never through its peewee models.
 
 The graph is read from the source with ast, so an import inside a function (made to dodge a
 circle at import time) counts as much as one at the top of a file.
@@ -26,6 +27,8 @@ KERNEL_TESTS_BEYOND_THE_KERNEL = {
     "test_merge": "two merge rules are about the ledger's log, which only a node with the ledger has (marked every_area)",
     "test_postgres": "the index of every area's tables must read the same on PostgreSQL, in a node made by the wiring",
 }
+# The index modules, whose peewee models (named ...Row) stay inside them: a face calls their find_* functions instead.
+INDEX_MODULES = {f"{package}.index" for package in FORBIDDEN}
 
 
 def module_name(path: Path) -> str:
@@ -44,6 +47,13 @@ def imported(tree: ast.Module, modules: set[str]) -> set[str]:
             found |= {f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
                       for alias in node.names}
     return {name if name in modules else name.split(".")[0] for name in found}
+
+
+def rows_imported(tree: ast.Module) -> set[str]:
+    """Return the peewee models (names ending in Row) a module imports from an index module."""
+    return {f"{node.module}.{alias.name}" for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module in INDEX_MODULES and node.level == 0
+            for alias in node.names if alias.name.endswith("Row")}
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -93,6 +103,22 @@ def test_a_kernel_test_imports_no_area_above_the_kernel_unless_it_says_why() -> 
     beyond = {path.stem for path in (ROOT / "tests" / "coop").rglob("*.py")
               if imported(ast.parse(path.read_text(encoding="utf-8")), set()) & FORBIDDEN["coop"]}
     assert beyond == set(KERNEL_TESTS_BEYOND_THE_KERNEL)
+
+
+def test_a_face_imports_no_row_model_from_an_index_module() -> None:
+    rows = sorted(f"{module_name(path)} imports {name}" for path in (ROOT / "api").rglob("*.py")
+                  for name in rows_imported(ast.parse(path.read_text(encoding="utf-8"))))
+    assert rows == []
+
+
+@pytest.mark.parametrize("source, rows", [
+    ("from ledger.index import EntryRow, find_entries\n", {"ledger.index.EntryRow"}),
+    ("def f():\n    from coop.index import MemberRow\n", {"coop.index.MemberRow"}),
+    ("from projects.outcomes import CohortRow\n", set()),
+    ("from governance.index import ProposalSummary, find_proposals\n", set()),
+], ids=["at the top", "inside a function", "a Row not from an index module", "the dataclasses of a query function"])
+def test_a_row_model_imported_from_an_index_module_is_found(source: str, rows: set[str]) -> None:
+    assert rows_imported(ast.parse(source)) == rows
 
 
 @pytest.mark.parametrize("graph, circle", [
