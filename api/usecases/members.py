@@ -1,0 +1,84 @@
+"""Bringing people in: invite a member-to-be (or a member to move to a key of their own), list and cancel invitations.
+
+The node signs invitations as the inviter and never makes the new member's key:
+that is made on their own device, which claims the invitation with it
+(coop/invitations.py). The code travels outside the repository, as a link or read
+out over a call; only its hash is stored.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from coop import invitations, statements
+from coop.errors import BadInput, NotFound
+from coop.ids import check_id, normalise_handle
+from coop.node import Node, Receipt
+from coop.view import View
+
+JOIN_PATH = "/join/"
+TOKEN_JOIN = "~"
+
+
+@dataclass(frozen=True)
+class Invited:
+    """An invitation as sent: the link and the code to hand over (shown once: the node keeps only its hash)."""
+
+    handle: str
+    code: str
+    link: str
+    expires: str
+    receipt: Receipt
+
+
+def invite(node: Node, author: str | None, handle: str, roles: Sequence[str] | None, skills: Sequence[str], expires_in: int,
+           node_url: str) -> Invited:
+    """Invite `handle` with roles and skills (roles None: invite an existing member to move to a key of their own)."""
+    handle = normalise_handle(handle)
+    code = invitations.new_secret()
+    expires = statements.format_time(statements.parse_time(node.clock()) + timedelta(seconds=expires_in))
+    fields = invitations.invitation_fields(handle, None if roles is None else list(roles), list(skills), code, expires,
+                                           _current_sha(node.view(), handle))
+    receipt = node.write(invitations.INVITATION_TYPE, fields, author)
+    return Invited(handle, code, join_link(node_url, handle, code), expires, receipt)
+
+
+def cancel(node: Node, author: str | None, handle: str) -> Receipt:
+    """Cancel a handle's pending invitation: its link and code open nothing from then on."""
+    view = node.view()
+    handle = check_id(handle, "handle")
+    current = invitations.invitation(view, handle)
+    if current is None or invitations.state(view, handle, node.clock()) != "pending":
+        raise NotFound(f"no pending invitation of {handle!r} to cancel")
+    return node.write(invitations.INVITATION_TYPE, invitations.cancel_fields(current, _current_sha(view, handle) or ""), author)
+
+
+def pending(view: View, now: str) -> list[Mapping[str, Any]]:
+    """Return the invitations not yet claimed, cancelled or expired."""
+    return invitations.pending(view, now)
+
+
+def join_link(node_url: str, handle: str, code: str) -> str:
+    """Return the link that opens the join page for an invitation: `<node URL>/join/<handle>~<code>`."""
+    return f"{node_url.rstrip('/')}{JOIN_PATH}{handle}{TOKEN_JOIN}{invitations.normalise_secret(code)}"
+
+
+def parse_join_link(link: str) -> tuple[str, str, str]:
+    """Return the node URL, handle and code a join link names, or say plainly what is wrong with it."""
+    parts = urlsplit(link.strip())
+    if parts.scheme not in ("http", "https") or JOIN_PATH not in parts.path:
+        raise BadInput("a join link looks like https://coop.example/join/hana~7K2M-QX9P-4RTD-8HWA")
+    prefix, _, token = parts.path.rpartition(JOIN_PATH)
+    handle, joined, code = token.partition(TOKEN_JOIN)
+    if not joined:
+        raise BadInput("the join link is cut short: copy all of it, up to the last group of the code")
+    return f"{parts.scheme}://{parts.netloc}{prefix}", check_id(handle, "handle"), invitations.normalise_secret(code)
+
+
+def _current_sha(view: View, handle: str) -> str | None:
+    raw = view.read(invitations.invitation_path(handle))
+    return hashlib.sha256(raw).hexdigest() if raw is not None else None
