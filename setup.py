@@ -40,6 +40,8 @@ setup(
     description="A git-backed platform for freelance collectives: signed statements, votes and a transparent ledger.",
     # Discovery, so a new subpackage (api.chat was missed once) is never left out of a wheel.
     packages=find_packages(include=["coop*", "ledger*", "governance*", "projects*", "api*"]),
+    # The browser's JavaScript modules, served at /static/ (api/app.py).
+    package_data={"api": ["static/**/*"]},
     python_requires=">=3.11",
     install_requires=RUNTIME,
     extras_require={"test": TEST, "postgres": POSTGRES},

@@ -3,7 +3,8 @@
 Every response passes the same hooks: a per-client rate limit (429 with
 Retry-After), CORS headers for allied web apps, an ETag on every successful
 read (so If-None-Match answers 304), and errors in one JSON shape
-(api/http/errors.py). `coop serve` runs the app with waitress and starts the
+(api/http/errors.py). The browser's JavaScript modules (api/static/) are served
+at /static/ by Flask's own static route. `coop serve` runs the app with waitress and starts the
 webhook worker (`start_webhooks`).
 """
 from __future__ import annotations
@@ -24,12 +25,16 @@ BLUEPRINTS = (root.bp, members.bp, governance.bp, ledger.bp, tiles.bp, statement
 READS = ("GET", "HEAD", "OPTIONS")
 EXPOSED = "ETag, Link, Location, Retry-After"
 ALLOWED_HEADERS = "Content-Type, If-None-Match, Coop-Request-Signature"
+# Static files have no content hash in their names, so a browser keeps them only a short while: a release reaches
+# every page within ten minutes, and asking again costs a 304 (Flask sends an ETag and answers If-None-Match).
+STATIC_MAX_AGE = 600
 
 
 def create_app(node: Node, settings: ApiSettings | None = None) -> Flask:
     """Build the Flask application for an opened node."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder="static")
     app.config["MAX_CONTENT_LENGTH"] = node.config["max_body"]
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE
     chosen = settings or api_settings.load(node.home)
     service = Service(node, chosen, open_outbox(node.home))
     app.extensions[EXTENSION] = service
