@@ -25,6 +25,8 @@ TEST = [
     "hypothesis>=6.100",
     "beancount>=3",
     "schemathesis>=4.32",
+    # Drives Debian's chromium (never a browser of its own) for tests/browser.
+    "playwright>=1.50",
     # The checks `make test` runs first (configured in pyproject.toml), with the stubs of the libraries that ship none.
     "ruff>=0.17,<0.18",  # pinned to a minor: a new release brings new findings
     "mypy>=2.4,<2.5",
