@@ -348,7 +348,7 @@ def earnings(ctx: Context, member: str | None) -> None:
     if not found:
         click.echo(f"{handle} has earned nothing from a project yet")
     for r in found:
-        click.echo(f"{r.created[:10]}  {(r.project or '-'):<16} {r.client:<14} {to_decimal(r.amount, r.currency):>12} {r.currency}")
+        click.echo(f"{r.created[:10]}  {(r.project or '-'):<16} {(r.client or '-'):<14} {to_decimal(r.amount, r.currency):>12} {r.currency}")
 
 
 @click.group()
