@@ -6,7 +6,6 @@ stored by the tiles blueprint; the proofs here are computed from those tiles.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -25,6 +24,7 @@ from ledger import keepers, log, records, witness
 from ledger.index import Balance, EntrySummary, find_balances, find_entries
 from ledger.money import to_decimal
 from ledger.note import Checkpoint, Note, TlogProof
+from ledger.summary import summarise
 
 bp = Blueprint("ledger", __name__)
 FAMILIES = ("assets:", "income:", "fund:", "member:")
@@ -124,34 +124,6 @@ def report() -> Response:
 
     found = service().query(lambda: find_entries(period=period))
     return jsonify({"period": period, "entries": len(found), "currencies": summarise(found)})
-
-
-def summarise(entries: Sequence[EntrySummary]) -> dict[str, dict[str, Any]]:
-    """Return per-currency totals of indexed entries and of the postings of their splits."""
-    out: dict[str, dict[str, Any]] = {}
-
-    def of(currency: str) -> dict[str, Any]:
-        return out.setdefault(currency, {"revenue": 0, "revenue_by_client": {}, "split": {"members": 0, "treasury": 0, "funds": 0},
-                                         "paid_out": 0, "paid_out_by_member": {}, "expenses": 0})
-
-    for entry in entries:
-        if entry.currency is None:
-            continue
-        totals = of(entry.currency)
-        if entry.type == E.REVENUE:
-            totals["revenue"] += entry.amount
-            totals["revenue_by_client"][entry.client] = totals["revenue_by_client"].get(entry.client, 0) + entry.amount
-        elif entry.type == E.PAYOUT:
-            totals["paid_out"] += entry.amount
-            totals["paid_out_by_member"][entry.member] = totals["paid_out_by_member"].get(entry.member, 0) + entry.amount
-        elif entry.type == E.EXPENSE:
-            totals["expenses"] += entry.amount
-    for posting in (p for entry in entries if entry.type == E.SPLIT for p in entry.postings):
-        family = ("members" if posting.account.startswith("member:") else "funds" if posting.account.startswith("fund:")
-                  else "treasury" if posting.account == "treasury" else None)
-        if family:
-            of(posting.currency)["split"][family] -= posting.amount
-    return out
 
 
 def checkpoint_of_size(view: View, size: int) -> Note:

@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, Response, render_template_string
 from markupsafe import Markup, escape
 
-from api.http.ledger import summarise
 from api.http.service import per_head, service
 from api.usecases.governance import proposal_status
 from governance.index import find_proposals
@@ -20,6 +19,7 @@ from ledger import entries as E
 from ledger import records, witness
 from ledger.index import find_balances, find_entries
 from ledger.money import to_decimal
+from ledger.summary import summarise
 from projects.index import find_projects
 
 bp = Blueprint("pages", __name__)
