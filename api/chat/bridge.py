@@ -1,14 +1,15 @@
 """The chat bridge: answers commands in a Matrix room and announces what the co-op does.
 
-The bridge is an allied app (its own key on this node, scopes `coop.member/v1` and
-`coop.learner/v1`). `!join` adds a learner: a member record (role learner) and a
-learner profile attesting which Matrix user asked and when, signed by the app in
-one commit. The learner's first key is made and kept by this node until they
-`!claim` their record with a key of their own.
+The bridge is an allied app (its own key on this node, scopes `coop.invitation/v1`,
+`coop.member/v1` and `coop.learner/v1`). `!join` invites a learner and sends the link in a direct
+message; the learner's key is made on their own device when they open it, and
+once their member record lands the bridge writes the learner profile attesting
+which Matrix user asked and when (api/chat/joining.py). `!claim` sends a learner
+who joined before invitations a link to move off the key this node holds for them.
+The node never makes or keeps a key for anyone who joins here.
 """
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -16,35 +17,48 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from api.chat import joining
 from api.chat.commands import HELP, Command, parse
 from api.chat.cursor import Cursor
+from api.chat.joining import Asked
 from api.chat.matrix import Matrix
+from api.usecases import members
 from api.webhooks.events import Event, events_of_commit
 from coop.apps import APP_TYPE, app_fields
 from coop.authors import app, taken_names
-from coop.errors import CoopError, MalformedCommand
+from coop.errors import CoopError, Forbidden, MalformedCommand
 from coop.ids import check_new_handle
 from coop.index import commits_since
-from coop.keys import KeyPair, PublicKey, unb64
-from coop.members import MEMBER_TYPE, member_fields
+from coop.invitations import INVITATION_TYPE, state
+from coop.keys import KeyPair
+from coop.members import MEMBER_TYPE
 from coop.node import Node
 from coop.state_file import StateFile
-from coop.statements import KeyRecord, format_time
+from coop.statements import COMMON_FIELDS, KeyRecord, format_time
 from coop.view import View
 from governance.index import find_proposals
 from projects import matching
 from projects.index import find_projects
 from projects.learners import LEARNER_TYPE, profile
 
-SCOPES = sorted([LEARNER_TYPE, MEMBER_TYPE])
+SCOPES = sorted([INVITATION_TYPE, LEARNER_TYPE, MEMBER_TYPE])
 STATE_FILE = "chat-bridge-{app}.json"
 SYNC_TIMEOUT_MS = 30_000
-CLAIM_PREFIX = "coop-claim"
+SENT = "I sent you a direct message with your link."
 
 
 def register(node: Node, app_id: str, owner: str, name: str = "Chat bridge") -> KeyPair:
-    """Register the bridge as an app owned by a member, its key kept on this node (once; later calls reuse it)."""
-    if node.keys.has(app_id) and app(node.view(), app_id) is not None:
+    """Register the bridge as an app owned by a member, its key kept on this node (once; later calls reuse it).
+
+    A bridge registered before invitations lacks the scope to send them: registering
+    it again, as its owner, adds the scopes it is missing.
+    """
+    record = app(node.view(), app_id)
+    if node.keys.has(app_id) and record is not None:
+        missing = set(SCOPES) - set(record["scopes"])
+        if missing:
+            kept = {k: v for k, v in record.items() if k not in COMMON_FIELDS}
+            node.write(APP_TYPE, {**kept, "scopes": sorted({*record["scopes"], *missing})}, author=owner)
         return node.keys.unlock(app_id)
     pair = KeyPair.generate(app_id)
     node.write(APP_TYPE, app_fields(app_id, name, owner, [KeyRecord(pair.public)], SCOPES), author=owner)
@@ -70,6 +84,9 @@ class Bridge:
 
     def start(self) -> Bridge:
         """Find out who the bridge is, join its room and, on the first start, begin at the room's and repository's heads."""
+        if INVITATION_TYPE not in (app(self.node.view(), self.app_id) or {}).get("scopes", []):
+            raise Forbidden(f"app {self.app_id!r} is not registered with the scope {INVITATION_TYPE}, so it cannot invite: "
+                            "its owner starts it once with `coop --as OWNER chat-bridge --register ...`")
         self.me = self.matrix.whoami()
         self.room_id = self.matrix.join(self.room)
         if self.cursor.commit is None:
@@ -85,16 +102,17 @@ class Bridge:
             self.step(SYNC_TIMEOUT_MS)
 
     def step(self, timeout_ms: int = 0) -> int:
-        """Run one /sync: answer every new command, then announce new commits; return how many messages were read."""
+        """Run one /sync: answer every new command, welcome who joined, announce new commits; return how many messages were read."""
         batch = self.matrix.sync(self.cursor.since, timeout_ms)
         read = 0
         for room_id, room in sorted(batch.get("rooms", {}).get("join", {}).items()):
             for message in self._new_messages(room_id, room.get("timeline", {})):
                 if self.cursor.since is not None:  # the first sync only marks where the bridge starts
                     self._answer(room_id, message)
-                self._save(handled=message["event_id"])
+                self._save(self.cursor.handle(message["event_id"]))
                 read += 1
         self._save(since=batch["next_batch"])
+        self.settle()
         self.announce()
         return read
 
@@ -125,10 +143,8 @@ class Bridge:
         if reply:
             self.matrix.send(room_id, f"{sender}: {reply}")
 
-    def _save(self, **changes: Any) -> None:
-        handled = changes.pop("handled", None)
-        current = self.cursor.handle(handled) if handled else self.cursor
-        self.cursor = replace(current, **changes)
+    def _save(self, cursor: Cursor | None = None, **changes: Any) -> None:
+        self.cursor = replace(cursor or self.cursor, **changes)
         self.state.write(self.cursor.to_dict())
 
     # -- commands -----------------------------------------------------------------------
@@ -150,27 +166,30 @@ class Bridge:
         return HELP
 
     def _join(self, sender: str, command: Command, when: str) -> str:
-        view = self.node.view()
+        view, now = self.node.view(), self.node.clock()
         handle = command.handle or ""
         known = self.handle_of(view, sender)
         if known:
             return f"you already joined as {known!r}. Try !projects, !mentor or !help."
+        waiting = self._waiting(view, sender)
+        if waiting is not None and waiting.handle != handle:
+            return (f"you already asked to join as {waiting.handle!r}. Your link is in a direct message from me. "
+                    f"For a new link, type !join {waiting.handle} {waiting.track} again.")
+        again = waiting is not None
+        if not again and state(view, handle, now) == "pending":
+            return (f"someone is already invited as {handle!r} and has not finished joining. "
+                    f"Please choose another handle: !join OTHER-HANDLE {' '.join(command.skills)}")
         try:
             check_new_handle(handle, taken_names(view))
         except CoopError as e:
             return f"{e.message}. Please choose another handle: !join OTHER-HANDLE {' '.join(command.skills)}"
-        pair = KeyPair.generate(handle)
-        seq = view.last_seq(self.app_id) + 1
-        member = self.node.sign(MEMBER_TYPE, member_fields(handle, ["learner"], list(command.skills), [KeyRecord(pair.public)]),
-                                self.app_id, view, seq=seq)
-        learner = self.node.sign(LEARNER_TYPE, {"handle": handle, "track": command.track, "mentor": None, "joined_via": "chat",
-                                                "matrix_id": sender, "asked_at": when}, self.app_id, view, seq=seq + 1)
-        self.node.submit([member, learner], f"chat: {sender} joins as learner {handle}")
-        self.node.keys.save(pair)  # held for the learner until they !claim their record with their own key
-        name = view.charter()["name"]
-        return (f"welcome to {name}, {handle}! You are a learner on the {command.track} track. Next steps: "
-                "!projects shows open requests that fit your skills; !mentor asks for a mentor; "
-                "!claim PUBLIC_KEY binds your own key to your record.")
+        direct = self.matrix.direct_room(sender)  # first, so a homeserver that refuses it leaves nothing written
+        invited = members.invite(self.node, self.app_id, handle, ["learner"], command.skills, joining.LIFETIME_SECONDS, self.links)
+        self._save(self.cursor.ask(joining.asked(invited, sender, command.track or "", when)))
+        self.matrix.send(direct, joining.join_message(view.charter()["name"], invited))
+        if again:
+            return "I sent you a new link in a direct message. The old link does not work any more."
+        return f"{SENT} Open it on your own phone or computer to finish joining."
 
     def _projects(self, sender: str, command: Command, when: str) -> str:
         view = self.node.view()
@@ -210,33 +229,54 @@ class Bridge:
         view = self.node.view()
         handle = self.handle_of(view, sender)
         if handle is None:
-            return "only a learner who joined here can claim their record."
-        argument = command.argument or ""
-        pending = self.cursor.claims.get(sender)
-        try:
-            key = PublicKey.from_b64(argument)
-        except CoopError:
-            if pending is None:
-                return "that is not an ed25519 public key in base64: !claim PUBLIC_KEY"
-            return self._finish_claim(view, sender, handle, pending, argument)
-        challenge = f"{CLAIM_PREFIX} {view.origin} {handle} {secrets.token_hex(16)}"
-        self._save(claims={**self.cursor.claims, sender: {"key": key.to_b64(), "challenge": challenge}})
+            return "only a learner who joined here can use !claim. To join, type !join HANDLE TRACK."
+        if not self._holds_key(view, handle):
+            return f"your record {handle!r} already uses a key of your own, so there is nothing to move."
         direct = self.matrix.direct_room(sender)
-        self.matrix.send(direct, f"sign this line with the key you sent, and answer !claim SIGNATURE (base64):\n{challenge}")
-        return "I sent you a challenge in a direct message."
+        invited = members.invite(self.node, handle, handle, None, [], joining.LIFETIME_SECONDS, self.links)
+        self.matrix.send(direct, joining.move_message(invited))
+        return f"{SENT} Open it on your own phone or computer to make a key of your own."
 
-    def _finish_claim(self, view: View, sender: str, handle: str, pending: Mapping[str, str], signature: str) -> str:
-        key = PublicKey.from_b64(pending["key"])
-        try:
-            key.verify(pending["challenge"].encode(), unb64(signature, "signature", 64))
-        except (CoopError, ValueError):
-            return "that signature does not match the challenge; sign the exact line I sent you."
-        held = [KeyRecord.from_dict(k) for k in view.require_member(handle)["keys"]]
-        last = view.last_seq(handle) + 1  # the held key signs this record, its last statement
-        keys = [k if k.revoked_after is not None else KeyRecord(k.public, last) for k in held] + [KeyRecord(key)]
-        self.node.update_member(handle, author=handle, keys=keys)
-        self._save(claims={k: v for k, v in self.cursor.claims.items() if k != sender})
-        return f"done: {handle}'s record now lists your own key; the key this node held for you is revoked."
+    def _waiting(self, view: View, sender: str) -> Asked | None:
+        """Return the ask of this Matrix user whose link still works, if any."""
+        now = self.node.clock()
+        return next((a for a in self.cursor.joins.values()
+                     if a.matrix_id == sender and joining.standing(view, a, now) == "pending"), None)
+
+    def _holds_key(self, view: View, handle: str) -> bool:
+        """Tell whether this node holds a key that still signs for the member (one made before invitations)."""
+        if not self.node.keys.has(handle):
+            return False
+        held = self.node.identity(handle).kid
+        return any(k.kid == held and k.revoked_after is None for k in view.keys(handle))
+
+    # -- joining ------------------------------------------------------------------------
+
+    def settle(self) -> int:
+        """Write the learner profile of every ask whose invitation was claimed and welcome them; forget lapsed asks.
+
+        Returns how many learners were welcomed. A learner who wrote a profile of
+        their own first keeps it: the bridge only welcomes them.
+        """
+        if not self.cursor.joins:
+            return 0
+        view, now = self.node.view(), self.node.clock()
+        welcomed = 0
+        for ask in list(self.cursor.joins.values()):
+            standing = joining.standing(view, ask, now)
+            if standing == "pending":
+                continue
+            if standing == "claimed" and profile(view, ask.handle) is None:
+                try:
+                    self.node.write(LEARNER_TYPE, joining.profile_fields(ask), self.app_id)
+                except CoopError as e:  # refused for good: asking again would be refused again
+                    self.matrix.log(f"the learner profile of {ask.handle!r} was refused: {e.message}")
+                    standing = "gone"
+            self._save(self.cursor.forget(ask.handle))
+            if standing == "claimed":
+                self.matrix.send(self.room_id, welcome(view.charter()["name"], ask))
+                welcomed += 1
+        return welcomed
 
     @staticmethod
     def handle_of(view: View, matrix_id: str) -> str | None:
@@ -267,6 +307,12 @@ class Bridge:
             self._save(commit=str(commit.id))
         self._save(commit=str(head.id))
         return posted
+
+
+def welcome(coop_name: str, ask: Asked) -> str:
+    """Return what the room is told when a learner who asked here has joined."""
+    return (f"{ask.matrix_id}: welcome to {coop_name}, {ask.handle}! You are a learner on the {ask.track} track. "
+            "Next steps: !projects shows open requests that fit your skills; !mentor asks for a mentor.")
 
 
 def announcement(event: Event, links: str) -> str | None:

@@ -1,8 +1,11 @@
 """The bridge's commands, parsed from a chat message: pure functions, no network, no repository.
 
-    !join HANDLE [skills...]   become a learner (one of the skills names your track)
-    !claim [PUBLIC_KEY]        bind your own ed25519 key to your record; !claim SIGNATURE answers the challenge
+    !join HANDLE [skills...]   ask to become a learner (one of the skills names your track): a link comes privately
+    !claim                     a learner whose key the node holds gets a private link to move to a key of their own
     !help, !projects, !mentor, !proposals
+
+The help is written for people who read English as a second language: short
+sentences, common words, what happens next.
 """
 from __future__ import annotations
 
@@ -16,13 +19,16 @@ PREFIX = "!"
 MAX_WORDS = 34
 HELP = (
     "Commands:\n"
-    "  !join HANDLE TRACK [skills...]  become a learner; TRACK is one of " + ", ".join(TRACKS) + "\n"
+    "  !join HANDLE TRACK [skills...]  ask to join as a learner. TRACK is one of " + ", ".join(TRACKS) + ". "
+    "I send you a private link. Open it on your own phone or computer to finish.\n"
     "  !projects   open client requests that fit your skills\n"
-    "  !mentor     ask for a mentor (the mentors are told)\n"
+    "  !mentor     ask for a mentor (I tell the mentors)\n"
     "  !proposals  open proposals, with links\n"
-    "  !claim PUBLIC_KEY  bind your own ed25519 key (base64) to your record; I send you a challenge privately\n"
+    "  !claim      if you joined here before we used links: I send you a private link to make a key of your own\n"
     "  !help       this list"
 )
+CLAIM_CHANGED = ("!claim changed: now type only !claim, with nothing after it. I send you a link in a direct message. "
+                 "Open it on your own phone or computer: it makes your key there.")
 NAMES = ("join", "help", "projects", "mentor", "proposals", "claim")
 
 
@@ -34,7 +40,6 @@ class Command:
     handle: str | None = None
     track: str | None = None
     skills: tuple[str, ...] = ()
-    argument: str | None = None
 
 
 def parse(text: str) -> Command | None:
@@ -49,11 +54,8 @@ def parse(text: str) -> Command | None:
         raise MalformedCommand(f"that is too many words for one command. {HELP}")
     if name == "join":
         return _join(words[1:])
-    if name == "claim":
-        if len(words) != 2:
-            raise MalformedCommand("usage: !claim PUBLIC_KEY (your ed25519 public key in base64), "
-                            "then !claim SIGNATURE to answer the challenge I send you")
-        return Command("claim", argument=words[1])
+    if name == "claim" and len(words) > 1:
+        raise MalformedCommand(CLAIM_CHANGED)  # the old !claim PUBLIC_KEY and !claim SIGNATURE
     if len(words) > 1:
         raise MalformedCommand(f"!{name} takes no arguments. {HELP}")
     return Command(name)

@@ -101,7 +101,7 @@ class Matrix:
         return self.call("PUT", path, {"msgtype": "m.notice", "body": text})["event_id"]
 
     def direct_room(self, user_id: str) -> str:
-        """Open a private room with one user (for a claim challenge) and return its ID."""
+        """Open a direct-message room with one user (for the links no one else may see) and return its ID."""
         return self.call("POST", f"{CLIENT}/createRoom", {"invite": [user_id], "is_direct": True,
                                                           "preset": "trusted_private_chat"})["room_id"]
 

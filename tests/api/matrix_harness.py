@@ -1,4 +1,6 @@
-"""A real Synapse homeserver for the tests, and a room on it: its own virtualenv, loopback only, SQLite, no federation.
+"""A real Synapse homeserver for the tests, a room on it, and the learner's own device that opens the links the bridge sends.
+
+Synapse runs in its own virtualenv, loopback only, SQLite, no federation.
 
 Synapse is AGPL and heavy, so it lives in a virtualenv of its own, cached outside
 the checkout so a fresh clone (as CI makes) reuses it: `$COOP_SYNAPSE_VENV`, else
@@ -13,6 +15,7 @@ import hmac
 import itertools
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -26,7 +29,13 @@ import requests
 
 from api.chat.bridge import Bridge
 from api.chat.matrix import Matrix
+from api.usecases import members
+from coop import invitations, statements
+from coop.keys import KeyPair
+from coop.members import MEMBER_TYPE, claim_fields, record_sha
 from coop.node import Node
+from coop.statements import KeyRecord
+from projects.learners import LEARNER_TYPE
 
 REPO = Path(__file__).resolve().parents[2]
 VENV = Path(os.environ.get("COOP_SYNAPSE_VENV")
@@ -37,6 +46,7 @@ BRIDGE_APP = "chat-bridge"
 LINKS = "http://coop.example"
 _names = itertools.count()
 LOTS = {"per_second": 1000, "burst_count": 1000}
+LINK = re.compile(re.escape(LINKS) + r"/join/\S+")
 
 
 def synapse_python() -> Path:
@@ -161,6 +171,7 @@ class Room:
         self.learner = Matrix(homeserver.url, homeserver.register(f"learner{n}"))
         self.learner_id = f"@learner{n}:localhost"
         self.clients = [self.learner]
+        self.direct_rooms: list[str] = []
         self.room_id = self.learner.call("POST", "/_matrix/client/v3/createRoom",
                                          {"room_alias_name": f"lobby{n}", "preset": "public_chat"})["room_id"]
 
@@ -170,10 +181,22 @@ class Room:
                           {"msgtype": "m.text", "body": text})
 
     def notices(self) -> list[str]:
-        """Return every notice the bridge posted in the room, oldest first."""
-        page = self.learner.call("GET", f"/_matrix/client/v3/rooms/{self.room_id}/messages",
-                                 params={"dir": "b", "limit": 1000})
-        return [e["content"]["body"] for e in reversed(page["chunk"])
+        """Return every notice the bridge posted in the public room, oldest first."""
+        return [body for _, body in self._notices(self.room_id)]
+
+    def direct_messages(self) -> list[str]:
+        """Accept every direct-message invitation the learner has, and return the notices in those rooms, oldest first."""
+        invites = self.learner.call("GET", "/_matrix/client/v3/sync", params={"timeout": 0}).get("rooms", {}).get("invite", {})
+        for room_id, room in invites.items():
+            member = [e for e in room["invite_state"]["events"] if e["type"] == "m.room.member" and e["state_key"] == self.learner_id]
+            if member and member[0]["content"].get("is_direct") and room_id not in self.direct_rooms:
+                self.learner.join(room_id)
+                self.direct_rooms.append(room_id)
+        return [body for _, body in sorted(n for room_id in self.direct_rooms for n in self._notices(room_id))]
+
+    def _notices(self, room_id: str) -> list[tuple[int, str]]:
+        page = self.learner.call("GET", f"/_matrix/client/v3/rooms/{room_id}/messages", params={"dir": "b", "limit": 1000})
+        return [(e["origin_server_ts"], e["content"]["body"]) for e in reversed(page["chunk"])
                 if e["type"] == "m.room.message" and e["content"].get("msgtype") == "m.notice"]
 
     def bridge(self, node: Node, **options: Any) -> Bridge:
@@ -186,6 +209,36 @@ class Room:
         """Release the HTTP sessions of the learner and every bridge."""
         for client in self.clients:
             client.http.close()
+
+
+def link_in(text: str) -> str:
+    """Return the one join link a message holds."""
+    [link] = LINK.findall(text)
+    return link
+
+
+def claim(node: Node, link: str) -> KeyPair:
+    """Open a link on the learner's own device: make a device key and a recovery key there, sign the claim with the device key.
+
+    The same claim joins (a new member) and moves (a member whose key the node held).
+    Returns the device key, which the node never sees.
+    """
+    _, handle, code = members.parse_join_link(link)
+    device, recovery = KeyPair.generate(handle), KeyPair.generate(handle)
+    view = node.view()
+    fields = claim_fields(invitations.invitation(view, handle) or {}, code, KeyRecord(device.public, label="phone"),
+                          KeyRecord(recovery.public, label="paper", recovery=True), view.member(handle),
+                          record_sha(view, handle), view.last_seq(handle))
+    body = statements.make_body(MEMBER_TYPE, view.origin, handle, view.last_seq(handle) + 1, fields, node.clock())
+    node.submit_one(statements.sign(body, [device]))
+    return device
+
+
+def joined_before_invitations(node: Node, matrix_id: str, handle: str = "ana", asked_at: str = "2026-11-23T20:00:00Z") -> None:
+    """Add a learner as the bridge did before invitations: a key this node made and keeps, a profile with the attestation."""
+    node.add_member(handle, ["learner"], ["web"], author=BRIDGE_APP)
+    node.write(LEARNER_TYPE, {"handle": handle, "track": "web", "mentor": None, "joined_via": "chat", "matrix_id": matrix_id,
+                              "asked_at": asked_at}, BRIDGE_APP)
 
 
 if __name__ == "__main__":  # `make synapse`: build the cached virtualenv ahead of the tests

@@ -1,4 +1,4 @@
-"""The bridge against a real Synapse: joining, answering, restarting, outages."""
+"""The bridge against a real Synapse: joining by a link sent directly, moving off a held key, answering, restarting, outages."""
 from __future__ import annotations
 
 import json
@@ -13,28 +13,36 @@ from typing import Any
 
 import pytest
 from api_harness import COOP, Server
-from matrix_harness import BRIDGE_APP, Homeserver, Room
+from matrix_harness import BRIDGE_APP, Homeserver, Room, claim, joined_before_invitations, link_in
 
 from api.chat.bridge import Bridge
 from api.sdk import Client
-from coop import statements
+from api.usecases import members
+from coop import canonical, invitations, statements
 from coop.node import Node
 from governance import proposals as P
 from projects import clients, work
 from projects.learners import profile
 
 
-def test_join_creates_an_attested_learner_and_welcomes_them(node: Node, room: Room) -> None:
+def test_join_sends_a_link_by_direct_message_and_its_claim_makes_an_attested_learner(node: Node, room: Room) -> None:
     bridge = room.bridge(node)
     bridge.step()
     room.say("!join Ana web html css")
     bridge.step()
+    [message] = room.direct_messages()
+    link = link_in(message)
+    device = claim(node, link)  # on the learner's own device, with a key made there
+    bridge.step()
+    room.say("!join ana web")
+    bridge.step()
 
     view = node.view()
-    assert view.require_member("ana")["roles"] == ["learner"]
-    assert view.require_member("ana")["author"] == BRIDGE_APP
+    assert view.require_member("ana")["roles"] == ["learner"] and view.require_member("ana")["author"] == "ana"
+    assert (invitations.invitation(view, "ana") or {})["author"] == BRIDGE_APP
     learner = profile(view, "ana") or {}
     assert learner["matrix_id"] == room.learner_id and learner["joined_via"] == "chat" and learner["track"] == "web"
+    assert learner["author"] == BRIDGE_APP
     server = Server(Path(node.home)).start()
     try:
         api = Client(server.url)
@@ -44,8 +52,39 @@ def test_join_creates_an_attested_learner_and_welcomes_them(node: Node, room: Ro
         api.session.close()
     finally:
         server.stop()
-    [welcome] = room.notices()
+    sent, welcome, again = room.notices()
+    assert sent == f"{room.learner_id}: I sent you a direct message with your link. Open it on your own phone or computer to finish joining."
     assert welcome.startswith(f"{room.learner_id}: welcome to Test Co-op, ana!") and "!projects" in welcome
+    assert again == f"{room.learner_id}: you already joined as 'ana'. Try !projects, !mentor or !help."
+    _, _, code = members.parse_join_link(link)
+    assert not any(link in notice or code in notice for notice in room.notices())
+    assert not any(held["handle"] == "ana" or held["public"] == device.public.to_b64() for held in _key_store(node))
+
+
+def test_claim_sends_a_move_link_by_direct_message_to_a_learner_whose_key_the_node_holds(node: Node, room: Room) -> None:
+    joined_before_invitations(node, room.learner_id)
+    held = node.identity("ana").kid
+    bridge = room.bridge(node)
+    bridge.step()
+    room.say("!claim")
+    bridge.step()
+    [message] = room.direct_messages()
+    link = link_in(message)
+    device = claim(node, link)
+    room.say("!claim")
+    bridge.step()
+
+    keys = {k.kid: k for k in node.view().keys("ana")}
+    assert keys[held].revoked_after is not None and keys[device.kid].revoked_after is None
+    sent, moved = room.notices()
+    assert sent.startswith(f"{room.learner_id}: I sent you a direct message with your link.") and link not in sent
+    assert moved == f"{room.learner_id}: your record 'ana' already uses a key of your own, so there is nothing to move."
+    assert len(room.direct_messages()) == 1
+
+
+def _key_store(node: Node) -> list[dict[str, Any]]:
+    """Return the public side of every key file under the node's home."""
+    return [canonical.decode(path.read_bytes()) for path in Path(node.home).rglob("*.key")]
 
 
 def test_a_restart_mid_batch_loses_and_repeats_nothing(node: Node, room: Room) -> None:
@@ -56,7 +95,8 @@ def test_a_restart_mid_batch_loses_and_repeats_nothing(node: Node, room: Room) -
     sent = first.matrix.send
 
     def crash_after_one(room_id: str, text: str) -> str:
-        first.matrix.send = crash  # type: ignore[method-assign]
+        if room_id == first.room_id:  # the first command is answered (its link went directly before)
+            first.matrix.send = crash  # type: ignore[method-assign]
         return sent(room_id, text)
 
     def crash(room_id: str, text: str) -> str:
@@ -71,8 +111,8 @@ def test_a_restart_mid_batch_loses_and_repeats_nothing(node: Node, room: Room) -
 
     notices = room.notices()
     assert len(notices) == 3
-    assert "welcome" in notices[0] and "Commands:" in notices[1] and "no proposal is open" in notices[2]
-    assert node.view().member("bea") is not None
+    assert "direct message" in notices[0] and "Commands:" in notices[1] and "no proposal is open" in notices[2]
+    assert _invited(node, "bea") and len(room.direct_messages()) == 1
 
 
 def test_a_gap_in_sync_is_paged_back(node: Node, room: Room) -> None:
@@ -92,7 +132,7 @@ def test_a_gap_in_sync_is_paged_back(node: Node, room: Room) -> None:
     restarted.matrix.messages_before = paged  # type: ignore[method-assign]
     restarted.step()
     assert pages, "the batch was not limited: the test did not make a gap"
-    assert node.view().member("cleo") is not None
+    assert _invited(node, "cleo")
     assert len(room.notices()) == 1
 
 
@@ -117,8 +157,12 @@ def test_the_bridge_waits_out_an_outage_and_catches_up(node: Node, room: Room, h
             homeserver.start()  # the later tests need it
     assert any("unreachable" in line for line in lines)
     notices = room.notices()
-    assert len(notices) == 2 and "welcome" in notices[0] and "Commands:" in notices[1]
-    assert node.view().member("dara") is not None
+    assert len(notices) == 2 and "direct message" in notices[0] and "Commands:" in notices[1]
+    assert _invited(node, "dara")
+
+
+def _invited(node: Node, handle: str) -> bool:
+    return invitations.state(node.view(), handle, node.clock()) == "pending"
 
 
 def _loop(bridge: Bridge, stop: threading.Event) -> None:
@@ -182,7 +226,7 @@ def test_coop_chat_bridge_restarted_between_commands_loses_and_repeats_nothing(n
         state = Path(node.home) / "chat-bridge-chat-bridge.json"
         _wait(lambda: state.exists() and json.loads(state.read_text())["since"], "the bridge to start")
         room.say("!join ines web")
-        _wait(lambda: len(room.notices()) == 1, "the welcome")
+        _wait(lambda: len(room.notices()) == 1, "the answer to !join")
         stop(process)
         room.say("!help")
         room.say("!join ines2 web")
@@ -192,4 +236,5 @@ def test_coop_chat_bridge_restarted_between_commands_loses_and_repeats_nothing(n
     finally:
         stop(process)
     notices = room.notices()
-    assert len(notices) == 3 and "welcome" in notices[0] and "Commands:" in notices[1] and "already joined as 'ines'" in notices[2]
+    assert len(notices) == 3 and "direct message" in notices[0] and "Commands:" in notices[1]
+    assert "already asked to join as 'ines'" in notices[2]
