@@ -15,6 +15,8 @@ RUNTIME = [
     "waitress>=3.0",
     "tqdm>=4.66",
     "matplotlib>=3.8",
+    # Its BIP39 English word list is what the recovery words of a member's key are written in (served to the browser).
+    "mnemonic>=0.20",
 ]
 
 POSTGRES = ["psycopg2-binary>=2.9"]
@@ -42,8 +44,8 @@ setup(
     description="A git-backed platform for freelance collectives: signed statements, votes and a transparent ledger.",
     # Discovery, so a new subpackage (api.chat was missed once) is never left out of a wheel.
     packages=find_packages(include=["coop*", "ledger*", "governance*", "projects*", "api*"]),
-    # The browser's JavaScript modules, served at /static/ (api/app.py).
-    package_data={"api": ["static/**/*"]},
+    # The browser's JavaScript modules and stylesheet, served at /static/, and the pages' Jinja templates (api/app.py).
+    package_data={"api": ["static/**/*", "templates/*.html"]},
     python_requires=">=3.11",
     install_requires=RUNTIME,
     extras_require={"test": TEST, "postgres": POSTGRES},
