@@ -21,7 +21,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 INSECURE_HOST = "coop-insecure.test"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1"]
-MODULES = ("api", "base64", "jcs", "keystore", "statement")
+MODULES = ("api", "base64", "jcs", "keystore", "members", "recovery", "statement", "votes", "words")
 # Each script runs in an async function with the modules bound by name and its argument as `arg`.
 IMPORTS = "".join(f"const {name} = await import('/static/js/{name}.js');" for name in MODULES)
 # How a test opens a page (the node's home page unless given a URL) in a new, empty browser profile.

@@ -1,4 +1,4 @@
-"""The browser's JavaScript modules, served from api/static/ at /static/ with caching a browser can use."""
+"""The browser's JavaScript modules and stylesheet, served from api/static/ at /static/ with caching a browser can use."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,12 +9,14 @@ from flask.testing import FlaskClient
 from api.app import STATIC_MAX_AGE
 
 JAVASCRIPT = ("text/javascript", "application/javascript")
-MODULES = sorted(path.name for path in (Path(__file__).parents[2] / "api" / "static" / "js").glob("*.js"))
+STATIC = Path(__file__).parents[2] / "api" / "static"
+# The modules, the pages' scripts (js/pages/) and the vendored ones (vendor/): a browser loads every one as a module.
+MODULES = sorted(path.relative_to(STATIC).as_posix() for path in STATIC.rglob("*.js"))
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_a_module_is_served_as_javascript(client: FlaskClient, name: str) -> None:
-    with client.get(f"/static/js/{name}") as answer:
+    with client.get(f"/static/{name}") as answer:
         assert answer.status_code == 200
         # A browser runs a module only under a JavaScript type (which one depends on the machine's /etc/mime.types).
         assert answer.mimetype in JAVASCRIPT
@@ -29,3 +31,8 @@ def test_a_module_may_be_kept_a_while_and_then_asked_for_again(client: FlaskClie
 
 def test_a_missing_static_file_is_not_found(client: FlaskClient) -> None:
     assert client.get("/static/js/missing.js").status_code == 404
+
+
+def test_the_stylesheet_is_served_as_css(client: FlaskClient) -> None:
+    with client.get("/static/css/coop.css") as answer:
+        assert answer.status_code == 200 and answer.mimetype == "text/css"

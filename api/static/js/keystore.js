@@ -32,11 +32,12 @@ export async function kidOf(raw) {
 }
 
 /**
- * Make a new key for a handle, store it, and return its record (handle, kid, public, created, the CryptoKeys).
+ * Make a new key for a handle, store it, and return its record (handle, kid, public, label, created, the CryptoKeys).
  *
- * One key per handle per browser: a second device is a second browser, which makes its own key.
+ * One key per handle per browser: a second device is a second browser, which makes its own key. The
+ * label ("phone", "laptop") is the name the member gave this device; the member record lists it too.
  */
-export async function createKey(handle) {
+export async function createKey(handle, label = null) {
   // The public half of a pair is always extractable; `false` applies to the private key.
   const pair = await crypto.subtle.generateKey(ALGORITHM, false, ["sign", "verify"]);
   const raw = await crypto.subtle.exportKey("raw", pair.publicKey);
@@ -44,6 +45,7 @@ export async function createKey(handle) {
     handle,
     kid: await kidOf(raw),
     public: base64(raw),
+    label,
     created: new Date().toISOString(),
     privateKey: pair.privateKey,
     publicKey: pair.publicKey,
@@ -62,10 +64,10 @@ export async function loadKey(handle) {
   return (await read((store) => store.get(handle))) ?? null;
 }
 
-/** Return what this browser holds, without the CryptoKeys: handle, kid, public and created of each key. */
+/** Return what this browser holds, without the CryptoKeys: handle, kid, public, label and created of each key. */
 export async function listKeys() {
   const records = await read((store) => store.getAll());
-  return records.map(({ handle, kid, public: publicKey, created }) => ({ handle, kid, public: publicKey, created }));
+  return records.map(({ handle, kid, public: publicKey, label = null, created }) => ({ handle, kid, public: publicKey, label, created }));
 }
 
 /** Forget a handle's key in this browser (nothing else holds it: the node cannot bring it back). */
