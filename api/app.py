@@ -3,8 +3,8 @@
 Every response passes the same hooks: a per-client rate limit (429 with
 Retry-After), CORS headers for allied web apps, an ETag on every successful
 read (so If-None-Match answers 304), and errors in one JSON shape
-(api/http/errors.py). The browser's JavaScript modules (api/static/) are served
-at /static/ by Flask's own static route. `coop serve` runs the app with waitress and starts the
+(api/http/errors.py). The browser's JavaScript modules and the stylesheet (api/static/) are
+served at /static/ by Flask's own static route; pages render the templates of api/templates/. `coop serve` runs the app with waitress and starts the
 webhook worker (`start_webhooks`).
 """
 from __future__ import annotations
@@ -14,14 +14,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import settings as api_settings
 from api.git_http import GitHTTP
-from api.http import apps, errors, governance, ledger, members, pages, projects, root, statements, tiles, witness
+from api.http import apps, errors, governance, keys, ledger, members, pages, projects, root, statements, tiles, witness
 from api.http.service import EXTENSION, Service
 from api.ratelimit import RateLimiter
 from api.settings import ApiSettings
 from api.webhooks.delivery import open_outbox
 from coop.node import REPO_DIR, Node
 
-BLUEPRINTS = (root.bp, members.bp, governance.bp, ledger.bp, tiles.bp, statements.bp, apps.bp, projects.bp, witness.bp, pages.bp)
+BLUEPRINTS = (root.bp, members.bp, governance.bp, ledger.bp, tiles.bp, statements.bp, apps.bp, projects.bp, witness.bp, pages.bp, keys.bp)
 READS = ("GET", "HEAD", "OPTIONS")
 EXPOSED = "ETag, Link, Location, Retry-After"
 ALLOWED_HEADERS = "Content-Type, If-None-Match, Coop-Request-Signature"

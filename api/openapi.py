@@ -223,6 +223,7 @@ def paths() -> dict[str, Any]:
         "/projects": {"get": get("Client projects and requests, for people.", TEXT, media="text/html", errors=(429,), tag="pages")},
         "/books": {"get": get("Where the money went (a picture), balances, and how to check them, for people.", TEXT,
                               media="text/html", errors=(429,), tag="pages")},
+        **key_pages(),
         "/api/v1": {"get": get("Which co-op and node this is, with the node key that signs webhooks.", ref("Index"), errors=(429,))},
         "/api/v1/openapi.json": {"get": get("This document.", {"type": "object"}, errors=(429,))},
         "/api/v1/members": {
@@ -325,6 +326,34 @@ def paths() -> dict[str, Any]:
                          [prj, path("milestone_id")], tag="projects", batch=True)},
         "/api/v1/milestones": {"get": listing("Milestones across projects.", "Milestone", [
             query("status", enum(MILESTONE_STATUSES), "Only this status."), query("project", ID, "Only of this project.")], tag="projects")},
+    }
+
+
+def html_page(summary: str, parameters: list[dict[str, Any]] | None = None, errors: tuple[int, ...] = ()) -> dict[str, Any]:
+    """Return a page for people whose refusals are pages too (a link that opens nothing), as well as JSON from routing."""
+    operation = get(summary, TEXT, parameters, media="text/html", errors=(429,), tag="pages")
+    for status in errors:
+        page = {"text/html": {"schema": TEXT}}
+        operation["responses"][str(status)] = {"description": f"{HTML_ERRORS[status]} A page that says so.",
+                                               "content": {**page, **error(404)["content"]} if status == 404 else page}
+    return operation
+
+
+HTML_ERRORS = {
+    404: "The link names no invitation, or its code is not the invitation's code (or the route is unknown: JSON).",
+    410: "The invitation was used, cancelled or has expired.",
+}
+JOIN_TOKEN = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}~[0-9A-Za-z -]{16,24}$",
+              "description": "<handle>~<code>, as `coop member invite` prints it."}
+
+
+def key_pages() -> dict[str, Any]:
+    """Return the pages where a member's device makes, links and recovers keys (api/http/keys.py)."""
+    return {
+        "/join/{token}": {"get": html_page("An invitation's page: who is invited, as what, until when; the device makes its keys there.",
+                                           [path("token", JOIN_TOKEN)], errors=(404, 410))},
+        "/words/english.txt": {"get": get("The BIP39 English word list recovery words are written in.", TEXT, media="text/plain",
+                                          errors=(429,), tag="pages")},
     }
 
 
