@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from api.http.service import per_head, service
 from api.usecases.governance import proposal_status
 from governance.index import find_proposals
+from governance.methods import CHOICES, Method
 from governance.render import to_html
 from ledger import entries as E
 from ledger import records, witness
@@ -27,6 +28,7 @@ bp = Blueprint("pages", __name__)
 LAYOUT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }} · {{ name }}</title>
+<link rel="stylesheet" href="/static/css/coop.css">
 <style>body{font-family:system-ui,sans-serif;max-width:56rem;margin:1.5rem auto;padding:0 1rem;color:#222;line-height:1.45}
 nav a{margin-right:1rem}table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #ddd}
 td.n{text-align:right;font-variant-numeric:tabular-nums}code,pre{background:#f4f4f4;padding:0 .3rem}pre{padding:.6rem;overflow-x:auto}
@@ -48,6 +50,7 @@ PROPOSAL = """<p class="muted">{{ p.id }} · by {{ p.author }} · {{ p.method }}
 <table>{% for choice, n in tally.counts.items() %}<tr><td>{{ choice }}</td><td class="n">{{ n }}</td></tr>{% endfor %}</table>
 <p>Quorum {{ tally.quorum_reached }} of {{ tally.quorum_needed }} needed.{% if tally.winner %} Winner: <strong>{{ tally.winner }}</strong>.{% endif %}</p>
 {% if waiting %}<p class="muted">Not voted yet: {{ waiting|join(', ') }}</p>{% endif %}{% endif %}
+{% if state == "open" %}{% include "vote.html" %}{% endif %}
 <p class="muted">Vote with <code>coop proposal vote {{ p.id }} CHOICE</code> or by posting a signed vote to
 <code>/api/v1/proposals/{{ p.id }}/votes</code>. Check the tally yourself with <code>coop verify</code>.</p>"""
 
@@ -123,11 +126,12 @@ def proposals_page() -> Response:
 @bp.get("/proposals/<proposal_id>")
 @per_head
 def proposal_page(proposal_id: str) -> Response:
-    """Show one proposal: its text, rendered and sanitised, and its tally."""
+    """Show one proposal: its text, rendered and sanitised, and its tally; while it is open, a vote this browser can sign."""
     status = proposal_status(service().view(), proposal_id)
     waiting = [] if status.closed else list(status.not_voted)
     return page(status.body["title"], PROPOSAL, p=status.body, html=Markup(to_html(status.body["text"])), tally=status.tally,
-                closed=status.closed, waiting=waiting)
+                closed=status.closed, waiting=waiting, state=status.state, sha256=status.sha256,
+                choices=CHOICES[Method(status.body["method"])])
 
 
 @bp.get("/projects")

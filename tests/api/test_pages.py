@@ -49,7 +49,9 @@ def test_proposal_page_renders_markdown_without_scripts(node: Node, client: Flas
     node.write(P.PROPOSAL_TYPE, P.proposal_fields("p-1", "Plan", text, "majority", {"kind": "general"}, node.view(), 3600))
     html = client.get("/proposals/p-1").get_data(as_text=True)
     assert "<strong>should</strong>" in html
-    assert "<script" not in html
+    # The only scripts are the page's own vote block (its inputs and its module), none from the text.
+    assert re.findall(r"<script\b[^>]*>", html) == ['<script type="application/json" id="vote-inputs">',
+                                                   '<script type="module" src="/static/js/pages/vote.js">']
     assert not re.search(r"<[^>]*\bon[a-z]+\s*=", html), "an event handler attribute survived"
     assert not re.search(r"(href|src)\s*=\s*[\"']?\s*javascript:", html, re.I), "a javascript: URL survived"
     assert "Tally so far" in html and "Not voted yet: alice, bob, carol" in html
@@ -79,3 +81,12 @@ def test_projects_page_lists_requests_with_their_budget(node: Node, client: Flas
     html = client.get("/projects").get_data(as_text=True)
     assert "2500.00 EUR" in html
     assert "Shop &lt;i&gt;now&lt;/i&gt;" in html
+
+
+def test_only_an_open_proposal_page_offers_a_vote_in_the_browser(node: Node, client: FlaskClient) -> None:
+    node.write(P.PROPOSAL_TYPE, P.proposal_fields("p-open", "Open", "# Open\n", "consent", {"kind": "general"}, node.view(), 3600))
+    node.write(P.PROPOSAL_TYPE, P.proposal_fields("p-draft", "Draft", "# Draft\n", "consent", {"kind": "general"}, node.view(), None))
+    opened, draft = (client.get(f"/proposals/{p}").get_data(as_text=True) for p in ("p-open", "p-draft"))
+
+    assert 'id="vote-inputs"' in opened and 'value="block"' in opened and 'value="yes"' not in opened
+    assert 'id="vote-inputs"' not in draft
