@@ -14,14 +14,29 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import settings as api_settings
 from api.git_http import GitHTTP
-from api.http import apps, errors, governance, keys, ledger, members, pages, projects, root, statements, tiles, witness
+from api.http import (
+    apps,
+    device_links,
+    errors,
+    governance,
+    keys,
+    ledger,
+    members,
+    pages,
+    projects,
+    root,
+    statements,
+    tiles,
+    witness,
+)
 from api.http.service import EXTENSION, Service
 from api.ratelimit import RateLimiter
 from api.settings import ApiSettings
 from api.webhooks.delivery import open_outbox
 from coop.node import REPO_DIR, Node
 
-BLUEPRINTS = (root.bp, members.bp, governance.bp, ledger.bp, tiles.bp, statements.bp, apps.bp, projects.bp, witness.bp, pages.bp, keys.bp)
+BLUEPRINTS = (root.bp, members.bp, governance.bp, ledger.bp, tiles.bp, statements.bp, apps.bp, projects.bp, witness.bp, pages.bp, keys.bp,
+               device_links.bp)
 READS = ("GET", "HEAD", "OPTIONS")
 EXPOSED = "ETag, Link, Location, Retry-After"
 ALLOWED_HEADERS = "Content-Type, If-None-Match, Coop-Request-Signature"

@@ -87,6 +87,10 @@ SCHEMAS: dict[str, Any] = {
                                       "seq": {"type": "integer", "minimum": 1}, "created": TIME}),
                         "sigs": {"type": "array", "minItems": 1, "items": SIG}}),
                  "description": "A signed statement: the canonical JSON (RFC 8785) bytes of its envelope, exactly as signed."},
+    "DeviceLink": obj({"handle": ID, "expires": TIME, "offer": nullable(obj({"kid": TEXT, "public": TEXT, "label": TEXT})),
+                       "added": BOOL}),
+    "DeviceLinkStarted": obj({"code": TEXT, "link": TEXT, "handle": ID, "expires": TIME,
+                              "offer": nullable(obj({"kid": TEXT, "public": TEXT, "label": TEXT})), "added": BOOL}),
     "Receipt": obj({"path": TEXT, "commit": TEXT, "sha256": HEX64, "created": BOOL, "type": TEXT, "author": ID,
                     "seq": INT, "location": TEXT}),
     "Receipts": obj({"items": array(ref("Receipt"))}),
@@ -345,6 +349,7 @@ HTML_ERRORS = {
 }
 JOIN_TOKEN = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}~[0-9A-Za-z -]{16,24}$",
               "description": "<handle>~<code>, as `coop member invite` prints it."}
+LINK_CODE = {"type": "string", "maxLength": 40, "description": "The code, as the other device shows it (XXXX-XXXX-XXXX-XXXX)."}
 
 
 def key_pages() -> dict[str, Any]:
@@ -354,7 +359,30 @@ def key_pages() -> dict[str, Any]:
                                            [path("token", JOIN_TOKEN)], errors=(404, 410))},
         "/words/english.txt": {"get": get("The BIP39 English word list recovery words are written in.", TEXT, media="text/plain",
                                           errors=(429,), tag="pages")},
+        "/recover": {"get": html_page("Recover an account on a new device with the recovery words.")},
+        "/devices": {"get": html_page("The keys of the members this browser holds a key of; link a new device, revoke a key.")},
+        "/link": {"get": html_page("A new device joins a member's account: type the code the other device shows.",
+                                   [query("code", TEXT, "The code, as the other device shows it.")], errors=(404,))},
+        "/link/{code}": {"get": html_page("A new device joins a member's account with the code in the link.",
+                                          [path("code", LINK_CODE)], errors=(404,))},
+        "/api/v1/device-links": {"post": json_post("Make a code for a member's next device, good for ten minutes (node-private).",
+                                                   obj({"handle": ID}), ref("DeviceLinkStarted"), "201", (400, 404, 413, 415, 429))},
+        "/api/v1/device-links/{code}": {
+            "get": get("Where a device-link code stands: the key a new device left, and whether the record lists it.",
+                       ref("DeviceLink"), [path("code", LINK_CODE)], errors=(404, 429), tag="members"),
+            "post": json_post("Leave a new device's public key and label under a code (once).", obj({"public": TEXT, "label": TEXT}),
+                              ref("DeviceLink"), "200", (400, 404, 409, 413, 415, 429), [path("code", LINK_CODE)]),
+        },
     }
+
+
+def json_post(summary: str, takes: dict[str, Any], answer: dict[str, Any], status: str, errors: tuple[int, ...],
+              parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Return a write of plain canonical JSON (not a signed statement) and its answer."""
+    responses: dict[str, Any] = {status: {"description": "OK.", "content": {JSON: {"schema": answer}}}}
+    responses.update({str(s): error(s) for s in errors})
+    return {"summary": summary, "tags": ["members"], "parameters": parameters or [],
+            "requestBody": {"required": True, "content": {JSON: {"schema": takes}}}, "responses": responses}
 
 
 def app_signed(operation: dict[str, Any]) -> dict[str, Any]:
