@@ -19,8 +19,8 @@ from flask import Blueprint, Response, request
 
 from api.http.layout import in_words, message, render
 from api.http.service import service
-from api.usecases import joining, members
-from coop.errors import BadInput
+from api.usecases import device_links, joining, members
+from coop.errors import BadInput, NotFound
 
 bp = Blueprint("keys", __name__)
 
@@ -61,6 +61,34 @@ def join_page(token: str) -> Response:
     return render("join.html", f"Join {view.charter()['name']}" if not opened.move else "Move to a key of your own",
                   handle=handle, inviter=invitation["author"], move=opened.move, roles=record["roles"], skills=record["skills"],
                   until=until, inputs=opened.claim_inputs(view.origin))
+
+
+@bp.get("/recover")
+def recover_page() -> Response:
+    """Let a member's recovery words add this device's new key and stop the keys of lost ones."""
+    return render("recover.html", "Recover your account")
+
+
+@bp.get("/devices")
+def devices_page() -> Response:
+    """List the keys of each member this browser holds a key of (the script reads them), to link or stop one."""
+    return render("devices.html", "Your devices")
+
+
+@bp.get("/link")
+@bp.get("/link/<code>")
+def link_page(code: str | None = None) -> Response:
+    """On a new device: the code a member's other device shows (typed here, or in the link), then a key made here."""
+    code = code or request.args.get("code")
+    if not code:
+        return render("link.html", "Link this device", link=None)
+    svc = service()
+    try:
+        link = device_links.find(svc.node.home, svc.view(), code, svc.node.clock())
+    except NotFound:
+        return message("This code does not work", "This code is unknown, or it has ended.", 404,
+                       "A code works for 10 minutes. Check each letter, or make a new code on your other device.")
+    return render("link.html", "Link this device", link=link, code=code, until=in_words(link.expires))
 
 
 @bp.get("/words/english.txt")

@@ -7,6 +7,7 @@ key through the SDK, as a real founder's machine would.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -71,3 +72,34 @@ def node_held_publics(coop: Coop) -> set[str]:
     """Return the public key of every key file under the node's keys dir (the node's, its log's, the founder's, old members')."""
     root = coop.home / KEYS_DIR
     return {KeyStore(path.parent, PASSPHRASE, "min").unlock(path.stem).public.to_b64() for path in root.rglob("*.key")}
+
+
+def link_device(old: Page, new: Page, coop: Coop, label: str = "laptop") -> tuple[str, str]:
+    """From a device that holds a key, link another: the new one makes its key, both show a fingerprint, the old adds it.
+
+    Returns the fingerprint each screen showed (old, new), for the member to compare.
+    """
+    old.goto(f"{coop.url}/devices")
+    old.get_by_role("button", name="Link a new device").click()
+    link = old.get_by_role("link", name=f"{coop.url}/link/")
+    expect(link).to_be_visible()
+    new.goto(link.get_attribute("href") or "")
+    new.get_by_label("Name of this device").fill(label)
+    new.get_by_role("button", name="Make a key on this device").click()
+    shown_new = new.locator("#compare .fingerprint")
+    expect(shown_new).to_be_visible()
+    shown_old = old.get_by_text("Its fingerprint:").locator(".fingerprint")
+    expect(shown_old).to_be_visible()
+    fingerprints = shown_old.inner_text(), shown_new.inner_text()
+    old.get_by_role("button", name="Add this device").click()
+    expect(new.get_by_text("This device is linked.")).to_be_visible()
+    return fingerprints
+
+
+def vote_on_page(page: Page, coop: Coop, proposal: str, choice: str, reason: str = "") -> None:
+    """Open the proposal's page, choose (the choice's first word), give a reason if any, and sign and send the vote."""
+    page.goto(f"{coop.url}/proposals/{proposal}")
+    page.get_by_role("radio", name=re.compile(rf"^{re.escape(choice)}\b")).check()  # "No", not "...no side..."
+    if reason:
+        page.get_by_label("Your reason").fill(reason)
+    page.get_by_role("button", name="Sign and send my vote").click()

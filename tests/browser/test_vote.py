@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from api_harness import ORIGIN, Coop
 from browser_harness import run
-from browser_steps import invite, join, new_handle, node_held_publics, open_proposal
+from browser_steps import invite, join, new_handle, node_held_publics, open_proposal, vote_on_page
 from playwright.sync_api import Page, expect
 
 from coop import statements
@@ -12,20 +12,11 @@ from coop.statements import KeyRecord
 from governance import proposals as P
 
 
-def vote(page: Page, coop: Coop, proposal: str, choice: str, reason: str = "") -> None:
-    """Open the proposal's page, choose, give a reason if any, and sign and send the vote."""
-    page.goto(f"{coop.url}/proposals/{proposal}")
-    page.get_by_role("radio", name=choice).check()
-    if reason:
-        page.get_by_label("Your reason").fill(reason)
-    page.get_by_role("button", name="Sign and send my vote").click()
-
-
 def test_a_vote_signed_on_the_page_verifies_against_a_key_the_node_does_not_hold(page: Page, coop: Coop) -> None:
     handle = new_handle()
     join(page, invite(coop, handle))
     proposal = open_proposal(coop)
-    vote(page, coop, proposal, "Yes")
+    vote_on_page(page, coop, proposal, "Yes")
 
     expect(page.get_by_role("status").filter(has_text="Your vote is in")).to_be_visible()
     public = run(page, "return (await keystore.listKeys())[0].public;")
@@ -53,7 +44,7 @@ def test_objecting_without_a_reason_is_stopped_on_the_page(page: Page, coop: Coo
     join(page, invite(coop, handle))
     proposal = open_proposal(coop, "consent")
     head = coop.client().get("/api/v1")["head"]
-    vote(page, coop, proposal, "Block")
+    vote_on_page(page, coop, proposal, "Block")
 
     expect(page.get_by_role("alert")).to_have_text("To block, write your reason.")
     assert coop.client().get("/api/v1")["head"] == head

@@ -16,7 +16,7 @@ export async function nextSeq(author) {
   return (await request("GET", `/api/v1/authors/${encodeURIComponent(author)}/seq`)).next;
 }
 
-/** Post signed envelope bytes (statement.js `sign`) as they are; return where the node stored them. */
+/** Post signed envelope bytes (statement.js `sign`), or other canonical JSON bytes (jcs.js), as they are; return the answer. */
 export async function post(raw, path = "/api/v1/statements") {
   return request("POST", path, raw);
 }
@@ -30,4 +30,24 @@ async function request(method, path, body) {
     throw new ApiError(response.status, error?.code ?? "error", error?.message ?? `${method} ${path} answered ${response.status}`);
   }
   return answer;
+}
+
+/**
+ * Return a member's record as it is stored now: its body, the SHA-256 of its bytes (what a change names as
+ * `previous`) and the member's last sequence number (after which a revoked key stops).
+ */
+export async function memberRecord(handle) {
+  const member = await request("GET", `/api/v1/members/${encodeURIComponent(handle)}`);
+  const response = await fetch(`/api/v1/statements/${member.path}`);
+  if (!response.ok) throw new ApiError(response.status, "not_found", `the record of ${handle} could not be read`);
+  const raw = new Uint8Array(await response.arrayBuffer());
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
+  const sha256 = Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const { seq } = await request("GET", `/api/v1/authors/${encodeURIComponent(handle)}/seq`);
+  return { body: JSON.parse(new TextDecoder().decode(raw)).body, sha256, lastSeq: seq };
+}
+
+/** Return a route's JSON answer (a device link's standing, a member's keys). */
+export async function read(path) {
+  return request("GET", path);
 }

@@ -5,7 +5,7 @@
 // nothing else. The key is made from 32 random bytes, its seed: the same seed gives the same key in
 // Python (nacl's SigningKey) and here, where WebCrypto takes it as PKCS#8.
 
-import { base64 } from "./base64.js";
+import { base64, unbase64 } from "./base64.js";
 import { kidOf } from "./keystore.js";
 
 const SEED_BYTES = 32;
@@ -31,14 +31,9 @@ export async function recoveryKey(seed) {
   der.set(seed, PKCS8_PREFIX.length);
   try {
     const privateKey = await crypto.subtle.importKey("pkcs8", der, ALGORITHM, true, ["sign"]);
-    const raw = fromBase64Url((await crypto.subtle.exportKey("jwk", privateKey)).x);
+    const raw = unbase64((await crypto.subtle.exportKey("jwk", privateKey)).x);
     return { kid: await kidOf(raw), public: base64(raw), privateKey };
   } finally {
     der.fill(0);
   }
-}
-
-function fromBase64Url(text) {
-  const plain = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(plain, (character) => character.charCodeAt(0));
 }
