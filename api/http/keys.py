@@ -58,7 +58,7 @@ def join_page(token: str) -> Response:
         status, title, text, hint = CLOSED[opened.standing]
         return message(title, text.format(handle=handle, until=until), status, hint)
     record = opened.current or invitation
-    return render("join.html", f"Join {view.charter()['name']}" if not opened.move else "Move to a key of your own",
+    return render("join.html", "Move to a key of your own" if opened.move else f"Join {view.charter()['name']}",
                   handle=handle, inviter=invitation["author"], move=opened.move, roles=record["roles"], skills=record["skills"],
                   until=until, inputs=opened.claim_inputs(view.origin))
 

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from api_harness import Coop
 from browser_harness import INSECURE_HOST, OpenProfile, run
-from browser_steps import invite, join, new_handle, node_held_publics
+from browser_steps import invite, join, keep_words, make_key, new_handle, node_held_publics
 from mnemonic import Mnemonic
 from playwright.sync_api import Page, expect
 
-from coop import canonical
+from api.usecases.members import join_link
+from coop import canonical, invitations, statements
 from coop.keys import KeyPair
 from coop.members import claim_fields
 from coop.statements import KeyRecord
@@ -108,3 +110,35 @@ def test_the_join_page_off_a_secure_origin_says_how_to_fix_it(open_profile: Open
     expect(page.get_by_text("serve it over HTTPS")).to_be_visible()
     expect(page.get_by_role("button", name="Make my key on this device")).to_be_hidden()
 
+
+
+def test_the_recovery_words_can_be_saved_as_a_file(page: Page, coop: Coop) -> None:
+    handle = new_handle()
+    page.goto(invite(coop, handle))
+    words = make_key(page)
+    with page.expect_download() as saving:
+        page.get_by_role("button", name="Save as a file").click()
+
+    saved = saving.value
+    text = saved.path().read_text(encoding="utf-8")
+    assert saved.suggested_filename == f"recovery-words-{handle}.txt"
+    assert [line.split(". ")[1] for line in text.splitlines() if ". " in line and line.strip()[0].isdigit()] == words
+    keep_words(page)
+
+
+def test_a_move_link_replaces_the_node_held_key_from_that_statement_on(page: Page, coop: Coop) -> None:
+    sdk = coop.client()
+    last = sdk.get("/api/v1/authors/carol/seq")["seq"]
+    code = invitations.new_secret()
+    expires = statements.format_time(statements.parse_time(statements.now()) + timedelta(hours=1))
+    sdk.submit(coop.keys["alice"], invitations.INVITATION_TYPE, invitations.invitation_fields("carol", None, None, code, expires, None))
+    page.goto(join_link(coop.url, "carol", code))
+    expect(page.get_by_text("This link moves you to a key of your own")).to_be_visible()
+    make_key(page, "phone")
+    keep_words(page)
+
+    record = sdk.get("/api/v1/members/carol")
+    old = coop.keys["carol"].public.to_b64()
+    assert [(k["public"] == old, k.get("label"), k.get("revoked_after")) for k in record["keys"]] == [
+        (True, None, last), (False, "phone", None), (False, "recovery words", None)]
+    assert record["roles"] == ["member"]

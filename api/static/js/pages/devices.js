@@ -22,7 +22,16 @@ async function start() {
     document.getElementById("none").hidden = false;
     return;
   }
-  for (const key of held) document.getElementById("members").append(await memberSection(key));
+  for (const key of held) {
+    try {
+      document.getElementById("members").append(await memberSection(key));
+    } catch (error) {
+      // A key of a handle the node does not know (any more): say so, and go on with the others.
+      const box = document.createElement("p");
+      say(box, "error", `${key.handle}: ${inWords(error)}`);
+      document.getElementById("members").append(box);
+    }
+  }
 }
 
 async function memberSection(held) {
