@@ -32,6 +32,8 @@ SETTINGS: dict[str, Setting] = {
     "node_name": Setting("", "This node's name: signs its commits and appears in keys/allowed_signers."),
     "identity": Setting("", "Default identity (handle) for commands when --as is not given."),
     "listen": Setting("127.0.0.1:8000", "Address the HTTP server listens on."),
+    "public_url": Setting("", "Address people reach the co-op's node at, e.g. https://coop.example: join links point there. "
+                              "In a member's own home (`coop join`), the node it joined."),
     "kdf_cost": Setting("interactive", "Argon2id cost for encrypting private keys: min, interactive, moderate or sensitive."),
     "max_body": Setting(65536, "Largest accepted HTTP request body in bytes.", int),
     "threads": Setting(8, "Worker threads of the HTTP server.", int),

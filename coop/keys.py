@@ -10,8 +10,10 @@ import base64
 import getpass
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import nacl.bindings
 import nacl.exceptions
@@ -123,6 +125,57 @@ class KeyPair:
         return nacl.signing.SigningKey(self.seed).sign(message).signature
 
 
+Derive = Callable[[bytes, int, int], bytes]  # (salt, opslimit, memlimit) -> the 32-byte key that seals a key file
+
+
+def passphrase_kdf(passphrase: str) -> Derive:
+    """Return how a passphrase seals key files: argon2id over each file's salt (slow on purpose, so never on the write path)."""
+    if not passphrase:
+        raise BadInput("an empty passphrase is not allowed")
+    secret = passphrase.encode("utf-8")
+    return lambda salt, opslimit, memlimit: nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, secret, salt,
+                                                                     opslimit=opslimit, memlimit=memlimit)
+
+
+def seal(pair: KeyPair, derive: Derive, kdf_cost: str) -> bytes:
+    """Return a key file's bytes: the seed in a SecretBox under the derived key, with the salt, costs and public key in clear."""
+    opslimit, memlimit = KDF_COSTS[kdf_cost]
+    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+    box = nacl.secret.SecretBox(derive(salt, opslimit, memlimit)).encrypt(pair.seed)
+    return canonical.encode({
+        "box": b64(bytes(box)),
+        "handle": pair.handle,
+        "kdf": {"memlimit": memlimit, "name": "argon2id", "opslimit": opslimit, "salt": b64(salt)},
+        "kid": pair.kid,
+        "public": pair.public.to_b64(),
+    })
+
+
+def unseal(data: bytes, derive: Derive, what: str) -> KeyPair:
+    """Open a key file's bytes, checking that the seed inside gives the public key it names."""
+    record = key_record(data, what)
+    kdf = record["kdf"]
+    secret = derive(unb64(kdf["salt"], "salt", nacl.pwhash.argon2id.SALTBYTES), kdf["opslimit"], kdf["memlimit"])
+    try:
+        seed = nacl.secret.SecretBox(secret).decrypt(unb64(record["box"], "key box"))
+    except nacl.exceptions.CryptoError as e:
+        raise BadSignature(f"wrong passphrase for {what}") from e
+    pair = KeyPair(check_id(record["handle"], "identity"), seed)
+    if pair.public.to_b64() != record["public"]:
+        raise BadSignature(f"{what} does not match its public key")
+    return pair
+
+
+def key_record(data: bytes, what: str) -> dict[str, Any]:
+    """Return the fields of a key file, refusing one that is not (a file from elsewhere, or damaged)."""
+    record = canonical.decode(data)
+    kdf = record.get("kdf") if isinstance(record, dict) else None
+    if (not isinstance(kdf, dict) or not all(isinstance(record.get(f), str) for f in ("box", "handle", "kid", "public"))
+            or (kdf.get("opslimit"), kdf.get("memlimit")) not in KDF_COSTS.values() or kdf.get("name") != "argon2id"):
+        raise BadInput(f"{what} is not a Coop key file")
+    return cast(dict[str, Any], record)
+
+
 class KeyStore:
     """Private keys of one node, one encrypted file per identity, never inside the repository."""
 
@@ -144,19 +197,19 @@ class KeyStore:
     def _path(self, handle: str) -> Path:
         return self.directory / f"{check_id(handle, 'identity')}.key"
 
-    def passphrase(self) -> bytes:
+    def passphrase(self) -> str:
         """Return the passphrase from the constructor, COOP_PASSPHRASE or a prompt."""
         if self._passphrase is None:
             self._passphrase = os.environ.get("COOP_PASSPHRASE")
         if self._passphrase is None:
-            self._passphrase = getpass.getpass("Passphrase for this node's keys: ")
+            self._passphrase = getpass.getpass(f"Passphrase for the keys in {self.directory}: ")
         if not self._passphrase:
             raise BadInput("an empty passphrase is not allowed")
-        return self._passphrase.encode("utf-8")
+        return self._passphrase
 
     def _derive(self, salt: bytes, opslimit: int, memlimit: int) -> bytes:
-        """Derive the key that seals a key file from the passphrase: slow on purpose, so never on the write path."""
-        return nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, self.passphrase(), salt, opslimit=opslimit, memlimit=memlimit)
+        """Derive the key that seals a key file of this store from its passphrase."""
+        return passphrase_kdf(self.passphrase())(salt, opslimit, memlimit)
 
     def identities(self) -> list[str]:
         """List the identities this node holds keys for."""
@@ -167,6 +220,13 @@ class KeyStore:
     def has(self, handle: str) -> bool:
         """Tell whether this node holds a key for the identity."""
         return self._path(handle).exists()
+
+    def public(self, handle: str) -> PublicKey:
+        """Return the public half of a key held here, read from its file without the passphrase."""
+        path = self._path(handle)
+        if not path.exists():
+            raise NotFound(f"this node holds no key for {handle!r} (looked in {self.directory})")
+        return PublicKey.from_b64(key_record(path.read_bytes(), f"the key file {path}")["public"])
 
     def create(self, handle: str) -> KeyPair:
         """Generate, encrypt and save a new key for an identity that has none yet."""
@@ -179,23 +239,13 @@ class KeyStore:
 
     def save(self, pair: KeyPair) -> None:
         """Encrypt a key with argon2id + SecretBox and write it with mode 0600."""
-        opslimit, memlimit = KDF_COSTS[self.kdf_cost]
-        salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
-        secret = self._derive(salt, opslimit, memlimit)
-        box = nacl.secret.SecretBox(secret).encrypt(pair.seed)
-        record = {
-            "box": b64(bytes(box)),
-            "handle": pair.handle,
-            "kdf": {"memlimit": memlimit, "name": "argon2id", "opslimit": opslimit, "salt": b64(salt)},
-            "kid": pair.kid,
-            "public": pair.public.to_b64(),
-        }
+        data = seal(pair, self._derive, self.kdf_cost)
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self._path(pair.handle)
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
-            f.write(canonical.encode(record))
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -208,15 +258,26 @@ class KeyStore:
         path = self._path(handle)
         if not path.exists():
             raise NotFound(f"this node holds no key for {handle!r} (looked in {self.directory})")
-        record = canonical.decode(path.read_bytes())
-        kdf = record["kdf"]
-        secret = self._derive(unb64(kdf["salt"], "salt"), kdf["opslimit"], kdf["memlimit"])
-        try:
-            seed = nacl.secret.SecretBox(secret).decrypt(unb64(record["box"], "key box"))
-        except nacl.exceptions.CryptoError as e:
-            raise BadSignature(f"wrong passphrase for the key of {handle!r}") from e
-        pair = KeyPair(handle, seed)
-        if pair.public.to_b64() != record["public"]:
-            raise BadSignature(f"key file for {handle!r} does not match its public key")
+        pair = unseal(path.read_bytes(), self._derive, f"the key of {handle!r}")
+        if pair.handle != handle:
+            raise BadSignature(f"key file for {handle!r} holds the key of {pair.handle!r}")
         self._unlocked[handle] = pair
+        return pair
+
+    def delete(self, handle: str) -> None:
+        """Remove an identity's key from this store: it signs nothing from here on."""
+        self._path(handle).unlink(missing_ok=True)
+        self._unlocked.pop(handle, None)
+
+    def export(self, handle: str, passphrase: str) -> bytes:
+        """Return an identity's key as a key file sealed under another passphrase, to carry it to another machine."""
+        return seal(self.unlock(handle), passphrase_kdf(passphrase), self.kdf_cost)
+
+    def import_key(self, data: bytes, passphrase: str) -> KeyPair:
+        """Open a key exported from another machine and keep it here, under this store's passphrase."""
+        pair = unseal(data, passphrase_kdf(passphrase), "the exported key")
+        if self.has(pair.handle):
+            raise Conflict(f"this machine holds a key of {pair.handle!r} already ({self._path(pair.handle)}): "
+                           "import into another --home, or revoke and remove that one first")
+        self.save(pair)
         return pair

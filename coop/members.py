@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from coop import authors, invitations, statements
-from coop.errors import Conflict, Forbidden
+from coop.errors import Conflict, Forbidden, NotFound
 from coop.ids import check_id, check_new_handle
 from coop.roles import check_roles, check_skills, may_add
 from coop.sshsig import allowed_signers_line
@@ -42,15 +42,28 @@ def claim_fields(invitation: Mapping[str, Any], secret: str, device: KeyRecord, 
     record keeps everything but the keys: the old ones are revoked from this
     statement on (after `last_seq`, the member's last statement), never before.
     """
-    keys = [device, recovery]
+    code = invitations.normalise_secret(secret)
     if current is None:
-        return member_fields(invitation["handle"], list(invitation["roles"]), list(invitation["skills"]), keys,
-                             secret=invitations.normalise_secret(secret))
+        return member_fields(invitation["handle"], list(invitation["roles"]), list(invitation["skills"]), [device, recovery],
+                             secret=code)
+    everything = {k["kid"] for k in current["keys"]}
+    return {**rekeyed_fields(current, current_sha, [device, recovery], everything, last_seq), "secret": code}
+
+
+def rekeyed_fields(current: Mapping[str, Any], current_sha: str | None, add: Sequence[KeyRecord], revoke: Collection[str],
+                   last_seq: int) -> dict[str, Any]:
+    """Return a member's record with keys added and others revoked from the next statement on (after `last_seq`, their last).
+
+    Everything else stays as it is, so a recovery key may sign it; a key revoked
+    already keeps its revocation point, which never moves.
+    """
     old = [KeyRecord.from_dict(k) for k in current["keys"]]
-    revoked = [k if k.revoked_after is not None else dataclasses.replace(k, revoked_after=last_seq) for k in old]
+    unknown = set(revoke) - {k.kid for k in old}
+    if unknown:
+        raise NotFound(f"{current['handle']!r} has no key {sorted(unknown)[0]}")
+    keys = [dataclasses.replace(k, revoked_after=last_seq) if k.kid in revoke and k.revoked_after is None else k for k in old]
     kept = {k: v for k, v in current.items() if k not in {"handle", "roles", "skills", "keys", "previous", "secret", *statements.COMMON_FIELDS}}
-    return member_fields(current["handle"], list(current["roles"]), list(current["skills"]), [*revoked, *keys], current_sha,
-                         secret=invitations.normalise_secret(secret), **kept)
+    return member_fields(current["handle"], list(current["roles"]), list(current["skills"]), [*keys, *add], current_sha, **kept)
 
 
 def member_statement_path(statement: Statement) -> str:

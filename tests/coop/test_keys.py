@@ -105,3 +105,54 @@ def test_a_key_store_derives_each_key_once(key_store: KeyStore, derivations: lis
         opened.sub("log").unlock("node")
 
     assert len(derivations) == 2  # one to seal the new key, one to open it
+
+
+def test_the_public_half_of_a_held_key_reads_without_the_passphrase(key_store: KeyStore) -> None:
+    pair = key_store.create("alice")
+
+    assert KeyStore(key_store.directory, "not the passphrase", "min").public("alice") == pair.public
+
+
+def test_a_deleted_key_is_gone_from_the_store_and_its_memory(key_store: KeyStore) -> None:
+    key_store.create("alice")
+
+    key_store.delete("alice")
+
+    assert not key_store.has("alice")
+    with pytest.raises(NotFound):
+        key_store.unlock("alice")
+
+
+def test_an_exported_key_imports_on_another_machine_under_its_passphrase(key_store: KeyStore, tmp_path: Path) -> None:
+    pair = key_store.create("alice")
+    other = KeyStore(tmp_path / "laptop", "another passphrase", "min")
+
+    imported = other.import_key(key_store.export("alice", "for the trip"), "for the trip")
+
+    assert imported.seed == pair.seed
+    assert KeyStore(other.directory, "another passphrase", "min").unlock("alice").seed == pair.seed
+
+
+def test_an_export_does_not_open_with_another_passphrase(key_store: KeyStore, tmp_path: Path) -> None:
+    key_store.create("alice")
+    exported = key_store.export("alice", "for the trip")
+
+    with pytest.raises(BadSignature, match="wrong passphrase for the exported key"):
+        KeyStore(tmp_path / "laptop", PASSPHRASE, "min").import_key(exported, "guessed")
+    assert not (tmp_path / "laptop").exists()
+
+
+@pytest.mark.parametrize("data", [b'{"box":"AAAA"}', b"[]", b'{"box":"","handle":"a","kdf":{"memlimit":1,"name":"argon2id",'
+                                  b'"opslimit":99,"salt":""},"kid":"","public":""}'], ids=["fields missing", "not an object", "odd costs"])
+def test_a_file_that_is_not_a_key_file_is_refused_on_import(key_store: KeyStore, data: bytes) -> None:
+    with pytest.raises(BadInput, match="not a Coop key file"):
+        key_store.import_key(data, "for the trip")
+
+
+def test_an_import_does_not_replace_a_key_held_already(key_store: KeyStore, tmp_path: Path) -> None:
+    source = KeyStore(tmp_path / "phone", PASSPHRASE, "min")
+    source.create("alice")
+    key_store.create("alice")
+
+    with pytest.raises(CoopError, match="holds a key of 'alice' already"):
+        key_store.import_key(source.export("alice", "x"), "x")

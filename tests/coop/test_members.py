@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
 from coop import audit
-from coop.errors import Conflict, Forbidden
+from coop.errors import Conflict, Forbidden, NotFound
 from coop.keys import KeyPair
-from coop.members import MEMBER_TYPE, member_fields, record_sha
+from coop.members import MEMBER_TYPE, member_fields, record_sha, rekeyed_fields
 from coop.node import Node
 from coop.statements import KeyRecord
 
@@ -192,3 +192,35 @@ def test_key_may_not_sign_a_record_that_revokes_it_before_that_record(node: Node
         node.write(MEMBER_TYPE, member_fields("bob", ["member", "mentor"], ["python", "web"], keys, previous=record_sha(node.view(), "bob")), author="bob")
 
     assert node.store.head_id() == head
+
+
+# -- changing keys --------------------------------------------------------------------------------
+
+
+def test_a_rekeyed_record_revokes_from_the_next_statement_and_keeps_the_rest(node: Node) -> None:
+    view = node.view()
+    old = record_keys(node, "bob")[0]
+    laptop = KeyRecord(KeyPair.generate("bob").public, label="laptop")
+
+    fields = rekeyed_fields(view.require_member("bob"), record_sha(view, "bob"), [laptop], {old.kid}, view.last_seq("bob"))
+
+    assert [KeyRecord.from_dict(k) for k in fields["keys"]] == [replace(old, revoked_after=view.last_seq("bob")), laptop]
+    assert (fields["roles"], fields["skills"], fields["previous"]) == (["member", "mentor"], ["python", "web"], record_sha(view, "bob"))
+
+
+def test_a_rekeyed_record_keeps_an_old_revocation_where_it_was(node: Node) -> None:
+    first = record_keys(node, "bob")[0]
+    laptop = KeyPair.generate("bob")
+    node.update_member("bob", "alice", keys=[replace(first, revoked_after=node.view().last_seq("bob")), KeyRecord(laptop.public)])
+    view = node.view()
+
+    fields = rekeyed_fields(view.require_member("bob"), record_sha(view, "bob"), [], {first.kid}, view.last_seq("bob") + 5)
+
+    assert fields["keys"][0]["revoked_after"] == record_keys(node, "bob")[0].revoked_after
+
+
+def test_revoking_a_key_the_record_does_not_list_is_not_found(node: Node) -> None:
+    view = node.view()
+
+    with pytest.raises(NotFound, match="has no key"):
+        rekeyed_fields(view.require_member("bob"), record_sha(view, "bob"), [], {"0" * 16}, 1)
