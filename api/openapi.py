@@ -53,7 +53,9 @@ def page_of(item: str) -> dict[str, Any]:
     return obj({"items": array(ref(item)), "next": nullable(TEXT)})
 
 
-KEY = obj({"kid": TEXT, "public": TEXT}, {"revoked_after": INT})
+KEY = obj({"kid": TEXT, "public": TEXT}, {"revoked_after": INT, "label": TEXT, "recovery": BOOL})
+INVITATION = {"handle": ID, "roles": nullable(array({"type": "string", "enum": list(ROLES)})), "skills": nullable(array(TEXT)),
+              "expires": TIME, "inviter": ID, "move": BOOL}
 SIG = obj({"kid": TEXT, "sig": TEXT})
 MONEY = obj({"amount": INT, "currency": TEXT})
 
@@ -66,6 +68,8 @@ SCHEMAS: dict[str, Any] = {
                     "mentor": nullable(TEXT), "joined_via": nullable(TEXT)}),
     "LearnerDetail": obj({"handle": ID, "skills": array(TEXT), "track": nullable(TEXT), "mentor": nullable(TEXT),
                           "joined_via": nullable(TEXT), "notes": array(obj({"id": ID, "author": ID, "created": TIME, "note": TEXT}))}),
+    "Invitation": {**obj(INVITATION), "description": "A pending invitation; roles and skills are null for a move (the member keeps theirs)."},
+    "InvitationDetail": obj({**INVITATION, "state": {"type": "string", "enum": ["pending", "claimed", "cancelled", "expired"]}}),
     "Node": obj({"name": ID, "keys": array(KEY)}),
     "AuthorSeq": obj({"author": ID, "seq": INT, "next": INT}),
     "Proposal": obj({"id": ID, "title": TEXT, "author": ID, "effect": TEXT, "method": TEXT, "opens": nullable(TIME),
@@ -233,8 +237,15 @@ def paths() -> dict[str, Any]:
         "/api/v1/members": {
             "get": listing("Members by handle.", "Member", [query("role", enum(ROLES), "Only members with this role."),
                                                              query("skill", ID, "Only members with this skill.")], tag="members"),
-            "post": post("Add or change a member record.", "coop.member/v1", tag="members")},
+            "post": post("Add or change a member record, or claim an invitation with one (the record carries the code).",
+                         "coop.member/v1", tag="members")},
         "/api/v1/members/{handle}": {"get": get("A member's record with public keys.", ref("MemberDetail"), [path("handle")], tag="members")},
+        "/api/v1/invitations": {
+            "get": get("The pending invitations, by handle (never their codes).", page_of("Invitation"), errors=(429,), tag="members"),
+            "post": post("Invite a member-to-be or a member to move to a key of their own, or cancel an invitation.",
+                         "coop.invitation/v1", tag="members")},
+        "/api/v1/invitations/{handle}": {"get": get("A handle's invitation and where it stands.", ref("InvitationDetail"),
+                                                    [path("handle")], tag="members")},
         "/api/v1/learners": {
             "get": listing("Learners with track and mentor.", "Learner", [query("track", enum(TRACKS), "Only this track."),
                                                                         query("mentor", ID, "Only learners of this mentor.")], tag="members"),

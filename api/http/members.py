@@ -1,4 +1,8 @@
-"""Members, learners, nodes and authors: who is in the co-op and with which keys."""
+"""Members, invitations, learners, nodes and authors: who is in the co-op, who is invited, and with which keys.
+
+A claim of an invitation is a member record (coop.member/v1 carrying the code),
+so it is posted to `/api/v1/members` like any other member record.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -8,10 +12,12 @@ from flask import Blueprint, Response, jsonify
 from api.http import params
 from api.http.service import per_head, service
 from api.http.statements import accept
+from api.usecases import members as usecases
 from coop import authors
 from coop.errors import NotFound
 from coop.ids import check_id
 from coop.index import MemberSummary, find_members
+from coop.invitations import INVITATION_TYPE
 from coop.members import MEMBER_TYPE
 from coop.roles import ROLES
 from projects import learners
@@ -48,8 +54,40 @@ def get_member(handle: str) -> Response:
 
 @bp.post("/api/v1/members")
 def post_member() -> Response:
-    """Add or change a member record (members add learners; the founder adds anyone)."""
+    """Add or change a member record, or claim an invitation with one (members add learners; the founder adds anyone)."""
     return accept({MEMBER_TYPE})
+
+
+def invitation_json(invitation: usecases.Invitation) -> dict[str, Any]:
+    """Return the API form of an invitation: never its code (the node does not know it), nor the code's hash."""
+    return {"handle": invitation.handle, "roles": _listed(invitation.roles), "skills": _listed(invitation.skills),
+            "expires": invitation.expires, "inviter": invitation.inviter, "move": invitation.move}
+
+
+def _listed(items: tuple[str, ...] | None) -> list[str] | None:
+    return None if items is None else list(items)
+
+
+# The invitations are not answered per head: one expires with the clock, with no commit.
+@bp.get("/api/v1/invitations")
+def list_invitations() -> Response:
+    """List the pending invitations, by handle."""
+    svc = service()
+    return jsonify({"items": [invitation_json(i) for i in usecases.pending(svc.view(), svc.node.clock())], "next": None})
+
+
+@bp.get("/api/v1/invitations/<handle>")
+def get_invitation(handle: str) -> Response:
+    """Return a handle's invitation and where it stands: pending, claimed, cancelled or expired."""
+    svc = service()
+    found = usecases.invitation(svc.view(), handle, svc.node.clock())
+    return jsonify({**invitation_json(found), "state": found.state})
+
+
+@bp.post("/api/v1/invitations")
+def post_invitation() -> Response:
+    """Invite a member-to-be (or a member to move to a key of their own), or cancel an invitation."""
+    return accept({INVITATION_TYPE})
 
 
 def learner_json(learner: LearnerSummary) -> dict[str, Any]:

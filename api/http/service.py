@@ -16,6 +16,7 @@ from api.http import cursors
 from api.http.cache import HeadCache
 from api.proofs import Proofs
 from api.settings import ApiSettings
+from api.usecases import members
 from api.webhooks import signature
 from api.webhooks.delivery import Dispatcher, Outbox
 from coop.node import Node, Receipt
@@ -67,9 +68,13 @@ class Service:
         return self.node.index.query(fn)
 
     def submit(self, raws: Sequence[bytes]) -> list[Receipt]:
-        """Verify and store statements in one commit (one writer at a time), then wake the webhook worker."""
+        """Verify and store statements in one commit (one writer at a time), then wake the webhook worker.
+
+        A member record that revokes a key this node holds (a move) has the node delete that key.
+        """
         with self._write:
             receipts = self.node.submit(raws)
+            members.forget_revoked_keys(self.node, raws)
         if any(r.created for r in receipts) and self.dispatcher is not None:
             self.dispatcher.wake()
         return receipts

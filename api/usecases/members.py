@@ -3,7 +3,8 @@
 The node signs invitations as the inviter and never makes the new member's key:
 that is made on their own device, which claims the invitation with it
 (coop/invitations.py). The code travels outside the repository, as a link or read
-out over a call; only its hash is stored.
+out over a call; only its hash is stored. Once a member's record revokes a key
+this node still holds for them (a move), the node deletes that key.
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from urllib.parse import urlsplit
 from coop import invitations, statements
 from coop.errors import BadInput, NotFound
 from coop.ids import check_id, normalise_handle
+from coop.members import MEMBER_TYPE
 from coop.node import Node, Receipt
+from coop.statements import KeyRecord
 from coop.view import View
 
 JOIN_PATH = "/join/"
@@ -57,9 +60,69 @@ def cancel(node: Node, author: str | None, handle: str) -> Receipt:
     return node.write(invitations.INVITATION_TYPE, invitations.cancel_fields(current, _current_sha(view, handle) or ""), author)
 
 
-def pending(view: View, now: str) -> list[Mapping[str, Any]]:
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation as anyone may see it: whom it invites, to which roles, by whom, until when; never its code."""
+
+    handle: str
+    roles: tuple[str, ...] | None  # None for a move: the member keeps their roles and skills
+    skills: tuple[str, ...] | None
+    expires: str
+    inviter: str
+    move: bool
+    state: str
+
+    @classmethod
+    def of(cls, body: Mapping[str, Any], state: str) -> Invitation:
+        """Return the public part of an invitation's body, in the state it is in."""
+        move = bool(body.get("move"))
+        return cls(body["handle"], None if move else tuple(body["roles"]), None if move else tuple(body["skills"]),
+                   body["expires"], body["author"], move, state)
+
+
+def pending(view: View, now: str) -> list[Invitation]:
     """Return the invitations not yet claimed, cancelled or expired."""
-    return invitations.pending(view, now)
+    return [Invitation.of(body, "pending") for body in invitations.pending(view, now)]
+
+
+def invitation(view: View, handle: str, now: str) -> Invitation:
+    """Return a handle's invitation and where it stands (pending, claimed, cancelled or expired)."""
+    handle = check_id(handle, "handle")
+    body = invitations.invitation(view, handle)
+    if body is None:
+        raise NotFound(f"there is no invitation for {handle!r}: ask whoever invited you for a new link")
+    return Invitation.of(body, invitations.state(view, handle, now))
+
+
+def forget_revoked_keys(node: Node, raws: Sequence[bytes]) -> list[str]:
+    """After statements landed, delete the keys this node holds for members whose record now revokes them.
+
+    A moved member's old key signs nothing from the move on; deleting it leaves the
+    node holding no key of theirs. Returns the handles whose key was deleted.
+    """
+    bodies = [statements.parse(raw)[0] for raw in raws]
+    handles = {b["handle"] for b in bodies if b["type"] == MEMBER_TYPE and isinstance(b.get("handle"), str)}
+    held = sorted(h for h in handles if node.keys.has(h))
+    if not held:
+        return []
+    view = node.view()
+    revoked = [h for h in held if (key := held_key(node, view, h)) is not None and key.revoked_after is not None]
+    for handle in revoked:
+        node.keys.delete(handle)
+    return revoked
+
+
+def held_by_node(node: Node, view: View, handles: Sequence[str]) -> set[str]:
+    """Return the members among `handles` whose valid key this node itself holds (whoever runs it can sign as them)."""
+    return {h for h in handles if (key := held_key(node, view, h)) is not None and key.revoked_after is None}
+
+
+def held_key(node: Node, view: View, handle: str) -> KeyRecord | None:
+    """Return the entry of a member's record for the key this node holds of theirs, or None when it holds none."""
+    if not node.keys.has(handle):
+        return None
+    kid = node.keys.public(handle).kid
+    return next((k for k in view.keys(handle) if k.kid == kid), None)
 
 
 def join_link(node_url: str, handle: str, code: str) -> str:

@@ -4,9 +4,12 @@ from __future__ import annotations
 import pytest
 
 from api.usecases import members
-from coop import invitations
+from coop import invitations, statements
 from coop.errors import BadInput, NotFound
+from coop.keys import KeyPair
+from coop.members import MEMBER_TYPE, claim_fields, record_sha
 from coop.node import Node
+from coop.statements import KeyRecord
 
 URL = "http://127.0.0.1:8000"
 
@@ -33,7 +36,7 @@ def test_a_broken_join_link_says_what_is_wrong(link: str) -> None:
 
 def test_pending_lists_an_invitation_until_it_is_cancelled(node: Node) -> None:
     members.invite(node, "alice", "hana", ["learner"], [], 3600, URL)
-    assert [i["handle"] for i in members.pending(node.view(), node.clock())] == ["hana"]
+    assert [i.handle for i in members.pending(node.view(), node.clock())] == ["hana"]
 
     members.cancel(node, "alice", "hana")
     assert members.pending(node.view(), node.clock()) == []
@@ -54,3 +57,43 @@ def test_a_new_invitation_replaces_a_cancelled_one(node: Node) -> None:
 
     assert invitations.state(node.view(), "hana", node.clock()) == "pending"
     assert invitations.secret_sha256(again.code) == (invitations.invitation(node.view(), "hana") or {})["secret_sha256"]
+
+
+def move(node: Node, handle: str) -> bytes:
+    """Invite a member to move and claim it from a new device; return the claim as committed."""
+    code = members.invite(node, "alice", handle, None, [], 3600, URL).code
+    view = node.view()
+    device, spare = KeyPair.generate(handle), KeyPair.generate(handle)
+    fields = claim_fields({}, code, KeyRecord(device.public, label="phone"), KeyRecord(spare.public, label="paper", recovery=True),
+                          view.member(handle), record_sha(view, handle), view.last_seq(handle))
+    raw = statements.sign(statements.make_body(MEMBER_TYPE, view.origin, handle, view.last_seq(handle) + 1, fields, node.clock()), [device])
+    node.submit_one(raw)
+    return raw
+
+
+def test_after_a_move_the_node_forgets_the_key_it_held(node: Node) -> None:
+    raw = move(node, "bob")
+
+    assert members.forget_revoked_keys(node, [raw]) == ["bob"]
+    assert not node.keys.has("bob") and "bob" not in members.held_by_node(node, node.view(), ["alice", "bob"])
+
+
+def test_a_record_that_revokes_nothing_the_node_holds_leaves_its_keys(node: Node) -> None:
+    receipt = node.update_member("bob", skills=["go"])
+    raw = node.view().read(receipt.path) or b""
+
+    assert members.forget_revoked_keys(node, [raw]) == []
+    assert node.keys.has("bob")
+
+
+def test_the_node_says_whose_keys_it_holds(node: Node) -> None:
+    assert members.held_by_node(node, node.view(), ["alice", "bob", "zed"]) == {"alice", "bob"}
+
+
+def test_an_invitation_is_read_with_where_it_stands(node: Node) -> None:
+    members.invite(node, "alice", "hana", ["learner"], ["html"], 3600, URL)
+
+    found = members.invitation(node.view(), "hana", node.clock())
+
+    assert (found.handle, found.roles, found.skills, found.inviter, found.move, found.state) == (
+        "hana", ("learner",), ("html",), "alice", False, "pending")
