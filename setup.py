@@ -15,8 +15,10 @@ RUNTIME = [
     "waitress>=3.0",
     "tqdm>=4.66",
     "matplotlib>=3.8",
-    # Its BIP39 English word list is what the recovery words of a member's key are written in (served to the browser).
-    "mnemonic>=0.20",
+    # A member's recovery sheet: the recovery key as BIP39 words (the same English list is served to the browser),
+    # and their QR code on the command line's printable sheet.
+    "mnemonic>=0.21",
+    "segno>=1.6",
 ]
 
 POSTGRES = ["psycopg2-binary>=2.9"]

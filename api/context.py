@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -52,6 +53,23 @@ def existing_member(view: View, text: str) -> str:
     handle = normalise_handle(text)
     view.require_member(handle)
     return handle
+
+
+def skills_list(text: str) -> list[str]:
+    """Parse 'python,web' into sorted, unique skill tags."""
+    return sorted({s.strip().lower() for s in text.split(",") if s.strip()})
+
+
+def new_passphrase(variable: str = "COOP_PASSPHRASE", what: str = "this node's keys") -> str | None:
+    """Return a new passphrase: from the environment variable, else asked twice at a terminal (None: the key store asks)."""
+    passphrase = os.environ.get(variable)
+    if passphrase is None and sys.stdin.isatty():
+        passphrase = click.prompt(f"Passphrase for {what}", hide_input=True, default="", show_default=False)
+        if not passphrase:
+            raise BadInput("an empty passphrase is not allowed: nothing was created")
+        if click.prompt("The same passphrase again", hide_input=True, default="", show_default=False) != passphrase:
+            raise BadInput("the two passphrases differ: nothing was created")
+    return passphrase
 
 
 def parse_shares(text: str, view: View) -> dict[str, int]:

@@ -116,6 +116,13 @@ def pending(view: View, now: str) -> list[Mapping[str, Any]]:
     return [body for handle in handles if state(view, handle, now) == "pending" and (body := invitation(view, handle)) is not None]
 
 
+def why_not_pending(standing: str, expires: str) -> str:
+    """Say why an invitation that is claimed, cancelled or expired (at `expires`) opens nothing."""
+    return {"claimed": "this invitation was used already: each link works once",
+            "cancelled": "this invitation was cancelled: ask for a new one",
+            "expired": f"this invitation expired at {expires}: ask for a new one"}[standing]
+
+
 def check_invitation(statement: Statement, view: View) -> dict[str, bytes | None]:
     """Enforce who may invite whom (as who may add whom, coop/roles.py), for how long, and that a new invitation replaces the old one knowingly."""
     body = statement.body
@@ -191,9 +198,7 @@ def check_claim(statement: Statement, view: View, keys: list[KeyRecord]) -> dict
         raise Forbidden("the invitation code does not match: check the link or the code you were given")
     standing = state(view, handle, view.clock(statement))
     if standing != "pending":
-        raise Forbidden({"claimed": "this invitation was used already: each link works once",
-                         "cancelled": "this invitation was cancelled: ask for a new one",
-                         "expired": f"this invitation expired at {current['expires']}: ask for a new one"}[standing])
+        raise Forbidden(why_not_pending(standing, current["expires"]))
     brought = {k.kid for k in brought_keys(body)} - {k.kid for k in view.keys(handle)}
     signers = set(statement.signers)
     if not signers <= brought or any(k.recovery for k in keys if k.kid in signers):

@@ -176,6 +176,17 @@ def key_record(data: bytes, what: str) -> dict[str, Any]:
     return cast(dict[str, Any], record)
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read (mode 0600 from the start), whole or not at all: temporary file, fsync, rename."""
+    tmp = path.with_name(path.stem + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 class KeyStore:
     """Private keys of one node, one encrypted file per identity, never inside the repository."""
 
@@ -241,14 +252,7 @@ class KeyStore:
         """Encrypt a key with argon2id + SecretBox and write it with mode 0600."""
         data = seal(pair, self._derive, self.kdf_cost)
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self._path(pair.handle)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_private(self._path(pair.handle), data)
         self._unlocked[pair.handle] = pair
 
     def unlock(self, handle: str) -> KeyPair:

@@ -13,8 +13,8 @@ import click
 Sections = tuple[tuple[str, tuple[str, ...]], ...]
 
 SECTIONS: Sections = (
-    ("Node and repository", ("init", "clone", "serve", "sync", "verify", "log", "show", "index", "keys", "node", "evidence")),
-    ("Members", ("member", "learner", "earnings", "report")),
+    ("Node and repository", ("init", "clone", "serve", "sync", "verify", "log", "show", "index", "node", "evidence")),
+    ("Members", ("member", "join", "keys", "learner", "earnings", "report")),
     ("Governance", ("proposal",)),
     ("Projects", ("client", "request", "project", "milestone")),
     ("Ledger", ("ledger",)),

@@ -7,7 +7,6 @@ anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -23,18 +22,17 @@ from api.chat import bridge
 from api.chat.matrix import Matrix
 from api.cli.areas import SECTIONS, AreaGroup
 from api.cli.governance import COMMANDS as governance_commands
+from api.cli.keys import COMMANDS as keys_commands
 from api.cli.ledger import ledger
+from api.cli.members import COMMANDS as members_commands
 from api.cli.nodes import COMMANDS as node_commands
 from api.cli.projects import COMMANDS as projects_commands
 from api.cli.replication import COMMANDS as replication_commands
-from api.context import Context, pass_ctx, progress
+from api.context import Context, new_passphrase, pass_ctx, progress
 from api.wiring import create_node, open_node
 from coop import audit
 from coop.errors import BadInput, CoopError
-from coop.ids import normalise_handle
-from coop.index import find_members
-from coop.keys import KDF_COSTS, PublicKey
-from coop.statements import KeyRecord
+from coop.keys import KDF_COSTS
 
 WAITRESS_BODY_FACTOR = 16
 
@@ -65,79 +63,6 @@ def init(ctx: Context, name: str, origin: str, founder: str, node_name: str, kdf
     if passphrase == demo.PASSPHRASE:
         click.echo(f"warning: the passphrase is the demo's ({demo.PASSPHRASE!r}), which anyone can read in the README: "
                    "set COOP_PASSPHRASE to your own for a real co-op", err=True)
-
-
-def new_passphrase() -> str | None:
-    """Return the passphrase for a new node's keys: COOP_PASSPHRASE, else asked twice at a terminal."""
-    passphrase = os.environ.get("COOP_PASSPHRASE")
-    if passphrase is None and sys.stdin.isatty():
-        passphrase = click.prompt("Passphrase for this node's keys", hide_input=True, default="", show_default=False)
-        if not passphrase:
-            raise BadInput("an empty passphrase is not allowed: nothing was created")
-        if click.prompt("The same passphrase again", hide_input=True, default="", show_default=False) != passphrase:
-            raise BadInput("the two passphrases differ: nothing was created")
-    return passphrase
-
-
-@cli.group()
-def member() -> None:
-    """Add, list and show members."""
-
-
-@member.command("add")
-@click.argument("handle")
-@click.option("--role", "roles", multiple=True, type=click.Choice(["learner", "member", "mentor", "founder"]), default=["learner"],
-              show_default=True, help="Role (repeat for several). Mentors and founders are members too.")
-@click.option("--skills", default="", help="Comma-separated skill tags, e.g. python,web.")
-@click.option("--public-key", help="Base64 ed25519 public key of a key the member holds; default: this node makes one.")
-@pass_ctx
-def member_add(ctx: Context, handle: str, roles: tuple[str, ...], skills: str, public_key: str | None) -> None:
-    """Register a member (the founder adds anyone, members add learners)."""
-    role_list = sorted(set(roles) | ({"member"} if {"mentor", "founder"} & set(roles) else set()))
-    key = KeyRecord(PublicKey.from_b64(public_key)) if public_key else None
-    receipt = ctx.node.add_member(handle, role_list, [s.strip() for s in skills.split(",") if s.strip()],
-                                  author=ctx.overrides["identity"], public=key)
-    click.echo(f"added {receipt.path} in commit {receipt.commit[:12]}")
-
-
-@member.command("list")
-@click.option("--role", help="Only members with this role.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@pass_ctx
-def member_list(ctx: Context, role: str | None, as_json: bool) -> None:
-    """List members from the index."""
-    found = ctx.node.index.query(lambda: find_members(role))
-    if as_json:
-        click.echo(json.dumps([{"handle": m.handle, "roles": list(m.roles), "skills": list(m.skills)} for m in found], indent=2))
-        return
-    click.echo(f"{'HANDLE':<20} {'ROLES':<24} SKILLS")
-    for m in found:
-        click.echo(f"{m.handle:<20} {','.join(m.roles):<24} {', '.join(m.skills)}")
-
-
-@member.command("show")
-@click.argument("handle")
-@pass_ctx
-def member_show(ctx: Context, handle: str) -> None:
-    """Show a member's record, with the roles in force (a proposal may have changed those recorded)."""
-    view = ctx.node.view()
-    handle = normalise_handle(handle)
-    record = dict(view.require_member(handle))
-    record["roles_in_force"] = sorted(view.roles(handle))
-    click.echo(json.dumps(record, indent=2, ensure_ascii=False))
-
-
-@cli.group()
-def keys() -> None:
-    """The identities this node holds keys for."""
-
-
-@keys.command("list")
-@pass_ctx
-def keys_list(ctx: Context) -> None:
-    """List identities with a key on this node (public parts only)."""
-    for handle in ctx.node.keys.identities():
-        click.echo(handle)
 
 
 @cli.command()
@@ -262,7 +187,7 @@ def chat_bridge(ctx: Context, homeserver: str, room: str, app_id: str, user: str
 
 
 cli.add_command(ledger)
-for command in (*governance_commands, *projects_commands, *replication_commands, *node_commands):
+for command in (*members_commands, *keys_commands, *governance_commands, *projects_commands, *replication_commands, *node_commands):
     cli.add_command(command)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from api.cli.areas import AreaGroup
-from api.context import Context, existing_member, parse_shares, pass_ctx, read_text
+from api.context import Context, existing_member, parse_shares, pass_ctx, read_text, skills_list
 from api.usecases.payments import pay_milestone
 from coop import statements
 from coop.errors import BadInput
@@ -20,12 +20,6 @@ from ledger.index import find_earnings
 from ledger.money import check_currency, from_decimal, parse_money, to_decimal
 from projects import clients, learners, matching, outcomes, work
 from projects.index import find_clients, find_learners, find_projects
-
-
-def skills_list(text: str) -> list[str]:
-    """Parse 'python,web' into sorted, unique skill tags."""
-    return sorted({s.strip().lower() for s in text.split(",") if s.strip()})
-
 
 # -- clients --------------------------------------------------------------------------------
 

@@ -125,6 +125,14 @@ def held_key(node: Node, view: View, handle: str) -> KeyRecord | None:
     return next((k for k in view.keys(handle) if k.kid == kid), None)
 
 
+def check_node_url(text: str) -> str:
+    """Return a node's base URL without its trailing slash, or say what a node's address looks like."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise BadInput(f"a node's address looks like https://coop.example or http://127.0.0.1:8000, not {text!r}")
+    return text.strip().rstrip("/")
+
+
 def join_link(node_url: str, handle: str, code: str) -> str:
     """Return the link that opens the join page for an invitation: `<node URL>/join/<handle>~<code>`."""
     return f"{node_url.rstrip('/')}{JOIN_PATH}{handle}{TOKEN_JOIN}{invitations.normalise_secret(code)}"

@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from api.cli.areas import MOVED, SECTIONS
 from api.cli.main import EXIT_ENVIRONMENT, cli, run
+from coop.keys import KeyPair
 from coop.node import Node
 from governance import proposals as P
 
@@ -37,6 +38,11 @@ def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[
 def invoke(*args: str) -> Result:
     """Run the command line in-process and return its result."""
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def a_public_key() -> str:
+    """Return the public half of a key a new member made on their own machine."""
+    return KeyPair.generate("someone").public.to_b64()
 
 
 @pytest.fixture
@@ -120,33 +126,33 @@ def test_init_creates_a_node(home: Path) -> None:
 
 
 def test_member_add_registers_a_member(coop_home: Path) -> None:
-    result = invoke("--home", str(coop_home), "member", "add", "bob", "--role", "member", "--skills", "python,web")
+    result = invoke("--home", str(coop_home), "member", "add", "bob", "--role", "member", "--skills", "python,web", "--public-key", a_public_key())
 
     assert result.exit_code == 0, result.output
     assert "added members/bob.json in commit" in result.output
 
 
 def test_member_list_shows_members_with_roles_and_skills(coop_home: Path) -> None:
-    invoke("--home", str(coop_home), "member", "add", "bob", "--role", "mentor", "--skills", "web,python")
+    invoke("--home", str(coop_home), "member", "add", "bob", "--role", "mentor", "--skills", "web,python", "--public-key", a_public_key())
 
     result = invoke("--home", str(coop_home), "member", "list", "--json")
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == [
-        {"handle": "alice", "roles": ["founder", "member"], "skills": []},
-        {"handle": "bob", "roles": ["member", "mentor"], "skills": ["python", "web"]},
+        {"handle": "alice", "roles": ["founder", "member"], "skills": [], "key_held_by_node": True},
+        {"handle": "bob", "roles": ["member", "mentor"], "skills": ["python", "web"], "key_held_by_node": False},
     ]
 
 
 def test_member_list_prints_a_table(coop_home: Path) -> None:
     result = invoke("--home", str(coop_home), "member", "list")
 
-    assert result.output.splitlines()[0].split() == ["HANDLE", "ROLES", "SKILLS"]
-    assert result.output.splitlines()[1].split() == ["alice", "founder,member"]
+    assert result.output.splitlines()[0].split() == ["HANDLE", "ROLES", "KEY", "SKILLS"]
+    assert result.output.splitlines()[1].split() == ["alice", "founder,member", "this", "node"]
 
 
 def test_member_show_prints_the_stored_record(coop_home: Path) -> None:
-    invoke("--home", str(coop_home), "member", "add", "bob", "--skills", "python")
+    invoke("--home", str(coop_home), "member", "add", "bob", "--skills", "python", "--public-key", a_public_key())
 
     result = invoke("--home", str(coop_home), "member", "show", "Bob")
 
@@ -172,7 +178,7 @@ def test_verify_fails_naming_each_bad_commit(node: Node, runner: CoopRunner, com
 
 
 def test_index_rebuild_rebuilds_from_every_commit(coop_home: Path) -> None:
-    invoke("--home", str(coop_home), "member", "add", "bob")
+    invoke("--home", str(coop_home), "member", "add", "bob", "--public-key", a_public_key())
     (coop_home / "index.sqlite").unlink()
 
     result = invoke("--home", str(coop_home), "index", "rebuild")
@@ -190,7 +196,7 @@ def run_coop(*args: str) -> subprocess.CompletedProcess:
 
 def test_console_script_creates_and_verifies_a_node(home: Path) -> None:
     created = run_coop("--home", str(home), "init", "--name", "Test Co-op", "--origin", "coop.example/test", "--founder", "alice")
-    added = run_coop("--home", str(home), "member", "add", "bob", "--role", "member")
+    added = run_coop("--home", str(home), "member", "add", "bob", "--role", "member", "--public-key", a_public_key())
     verified = run_coop("--home", str(home), "verify")
 
     assert [created.returncode, added.returncode, verified.returncode] == [0, 0, 0], created.stderr + added.stderr + verified.stderr
