@@ -30,13 +30,6 @@ RECOVERY_LABEL = "paper"
 T = TypeVar("T")
 
 
-class Missing:
-    """The absence of an answer for a 404 (None is one)."""
-
-
-MISSING = Missing()
-
-
 @dataclass(frozen=True)
 class Record:
     """A member's record as stored, with the hash an update names as `previous`."""
@@ -126,12 +119,13 @@ class Remote:
 
     def record(self, handle: str) -> Record | None:
         """Return a member's record as the node stores it, byte for byte."""
-        raw = self._asking(lambda: self.client.get_bytes(f"/api/v1/statements/{authors.member_path(handle)}"), None)
+        raw = self._found(lambda: self.client.get_bytes(f"/api/v1/statements/{authors.member_path(handle)}"))
         return None if raw is None else Record(statements.parse(raw)[0], hashlib.sha256(raw).hexdigest())
 
     def last_seq(self, author: str) -> int:
         """Return an author's last sequence number, as the node says (0 for a member-to-be, who has no record yet)."""
-        return int(self._asking(lambda: self.client.get(f"/api/v1/authors/{check_id(author, 'author')}/seq")["seq"], 0))
+        found = self._found(lambda: self.client.get(f"/api/v1/authors/{check_id(author, 'author')}/seq"))
+        return 0 if found is None else int(found["seq"])
 
     def invitation(self, handle: str) -> members.Invitation:
         """Return a handle's invitation, as the node says."""
@@ -144,14 +138,19 @@ class Remote:
         got = self._asking(lambda: self.client.post(raw, "/api/v1/members"))
         return Receipt(got["path"], got["commit"], got["sha256"], got["created"])
 
-    def _asking(self, call: Callable[[], T], missing: T | Missing = MISSING) -> T:
-        """Ask the node, answering `missing` for a 404 when given, and saying plainly when no node answers."""
+    def _found(self, call: Callable[[], T]) -> T | None:
+        """Ask the node for something that may not exist: None when it answers 404."""
+        try:
+            return self._asking(call)
+        except ApiError as e:
+            if e.status == NotFound.status:
+                return None
+            raise
+
+    def _asking(self, call: Callable[[], T]) -> T:
+        """Ask the node, saying plainly when no node answers at its address."""
         try:
             return call()
-        except ApiError as e:
-            if e.status == NotFound.status and not isinstance(missing, Missing):
-                return missing
-            raise
         except requests.RequestException as e:
             raise BadInput(f"no Coop node answers at {self.client.url} ({type(e).__name__}): check the address") from e
 
