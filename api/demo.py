@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from coop import statements
+from coop import config, statements
 from coop.ids import normalise_handle
 from coop.node import Node
 from governance import proposals as P
@@ -45,7 +45,8 @@ def charter_rules(founder: str) -> dict[str, Any]:
 
 
 def fill(node: Node) -> None:
-    """Fill a freshly created node with the demo story."""
+    """Fill a freshly created node with the demo story, and mark it a demo (its made-up people's keys are held here)."""
+    config.write_node_file(node.home, {**config.read_node_file(node.home), "demo": True})
     founder = node.view().charter()["founder"]
     who = cast(founder)
     for part, roles, skills, added_by in DEMO_MEMBERS:

@@ -34,6 +34,8 @@ SETTINGS: dict[str, Setting] = {
     "listen": Setting("127.0.0.1:8000", "Address the HTTP server listens on."),
     "public_url": Setting("", "Address people reach the co-op's node at, e.g. https://coop.example: join links point there. "
                               "In a member's own home (`coop join`), the node it joined."),
+    "demo": Setting(False, "A demo node (`coop init --demo`): its people are made up, so it holds their keys and may make more "
+                           "(`coop member add`, `coop learner join` without --public-key); a real co-op invites.", bool),
     "kdf_cost": Setting("interactive", "Argon2id cost for encrypting private keys: min, interactive, moderate or sensitive."),
     "max_body": Setting(65536, "Largest accepted HTTP request body in bytes.", int),
     "threads": Setting(8, "Worker threads of the HTTP server.", int),

@@ -13,12 +13,9 @@ import click
 
 from api.context import Context, existing_member, pass_ctx, skills_list
 from api.usecases import members as usecases
-from coop.errors import BadInput
 from coop.ids import normalise_handle
 from coop.index import find_members
-from coop.keys import PublicKey
 from coop.node import Node
-from coop.statements import KeyRecord
 from governance.durations import format_duration, parse_duration
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -45,11 +42,11 @@ def with_implied(roles: tuple[str, ...]) -> list[str]:
 @pass_ctx
 def member_add(ctx: Context, handle: str, roles: tuple[str, ...], skills: str, public_key: str | None) -> None:
     """Register a member with the public half of a key they hold (for scripts; people are invited)."""
-    if not public_key:
-        raise BadInput(f"this node makes no member's key: invite them with `coop member invite {handle}` (they make their key "
-                       "on their own machine), or pass --public-key with the public half of a key they hold")
-    receipt = ctx.node.add_member(handle, with_implied(roles), skills_list(skills), author=ctx.overrides["identity"],
-                                  public=KeyRecord(PublicKey.from_b64(public_key)))
+    key, pair = usecases.registered_key(ctx.node, normalise_handle(handle), public_key)
+    receipt = ctx.node.add_member(handle, with_implied(roles), skills_list(skills), author=ctx.overrides["identity"], public=key)
+    if pair is not None and not ctx.node.keys.has(pair.handle):
+        ctx.node.keys.save(pair)
+        click.echo(f"note: a demo node makes and holds {pair.handle}'s key; a real co-op invites (`coop member invite`)", err=True)
     click.echo(f"added {receipt.path} in commit {receipt.commit[:12]}")
 
 

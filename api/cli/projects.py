@@ -9,6 +9,7 @@ import click
 
 from api.cli.areas import AreaGroup
 from api.context import Context, existing_member, parse_shares, pass_ctx, read_text, skills_list
+from api.usecases import members
 from api.usecases.payments import pay_milestone
 from coop import statements
 from coop.errors import BadInput
@@ -286,13 +287,15 @@ def learner() -> None:
 @click.argument("handle")
 @click.option("--track", type=click.Choice(learners.TRACKS), required=True)
 @click.option("--skills", default="", help="e.g. html,css.")
+@click.option("--public-key", help="For someone not yet a member: the public half of a key they hold (`coop keys new` prints one).")
 @pass_ctx
-def learner_join(ctx: Context, handle: str, track: str, skills: str) -> None:
-    """Add a learner (a member does this) with their track."""
-    node = ctx.node
+def learner_join(ctx: Context, handle: str, track: str, skills: str, public_key: str | None) -> None:
+    """Give a learner their track: one who joined by invitation, or (a member does this) a new one with their own key."""
     handle = normalise_handle(handle)
-    node.add_member(handle, ["learner"], skills_list(skills), author=ctx.identity)
-    node.write(learners.LEARNER_TYPE, {"handle": handle, "track": track, "mentor": None, "joined_via": "cli"}, ctx.identity)
+    held = not public_key and ctx.node.view().member(handle) is None
+    members.add_learner(ctx.node, ctx.identity, handle, track, skills_list(skills), public_key)
+    if held:
+        click.echo(f"note: a demo node makes and holds {handle}'s key; a real co-op invites (`coop member invite`)", err=True)
     click.echo(f"welcome, {handle}: track {track}; a mentor will be assigned")
 
 

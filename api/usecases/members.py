@@ -18,10 +18,12 @@ from urllib.parse import urlsplit
 from coop import invitations, statements
 from coop.errors import BadInput, NotFound
 from coop.ids import check_id, normalise_handle
-from coop.members import MEMBER_TYPE
+from coop.keys import KeyPair, PublicKey
+from coop.members import MEMBER_TYPE, member_fields
 from coop.node import Node, Receipt
 from coop.statements import KeyRecord
 from coop.view import View
+from projects import learners
 
 JOIN_PATH = "/join/"
 TOKEN_JOIN = "~"
@@ -123,6 +125,35 @@ def held_key(node: Node, view: View, handle: str) -> KeyRecord | None:
         return None
     kid = node.keys.public(handle).kid
     return next((k for k in view.keys(handle) if k.kid == kid), None)
+
+
+def registered_key(node: Node, handle: str, public_key: str | None) -> tuple[KeyRecord, KeyPair | None]:
+    """Return the key a member added by hand is registered with: the public half of a key they hold.
+
+    Only a demo node (`coop init --demo`, whose people are made up) may make and
+    hold the key itself; it returns that key pair to be saved once the record landed.
+    """
+    if public_key:
+        return KeyRecord(PublicKey.from_b64(public_key)), None
+    if not node.config["demo"]:
+        raise BadInput(f"this node makes no member's key: invite them with `coop member invite {handle}` (they make their key "
+                       "on their own device), or pass --public-key with the public half of a key they hold")
+    pair = node.keys.unlock(handle) if node.keys.has(handle) else KeyPair.generate(handle)
+    return KeyRecord(pair.public), pair
+
+
+def add_learner(node: Node, author: str | None, handle: str, track: str, skills: Sequence[str], public_key: str | None) -> Receipt:
+    """Give a learner their track: a member already (joined by invitation), or added here with their own key, in one commit."""
+    handle = normalise_handle(handle)
+    profile = {"handle": handle, "track": track, "mentor": None, "joined_via": "cli"}
+    if node.view().member(handle) is not None:
+        return node.write(learners.LEARNER_TYPE, profile, author)
+    key, pair = registered_key(node, handle, public_key)
+    receipts = node.write_batch(lambda view, sign: [sign(MEMBER_TYPE, member_fields(handle, ["learner"], list(skills), [key])),
+                                                    sign(learners.LEARNER_TYPE, profile)], author)
+    if pair is not None and not node.keys.has(handle):
+        node.keys.save(pair)  # a demo node's made-up learner: only once the record landed
+    return receipts[-1]
 
 
 def check_node_url(text: str) -> str:

@@ -1,15 +1,17 @@
 """The members' verbs: invite, cancel, list, and the join link that carries an invitation."""
 from __future__ import annotations
 
+import pygit2
 import pytest
 
 from api.usecases import members
-from coop import invitations, statements
+from coop import config, invitations, statements
 from coop.errors import BadInput, NotFound
 from coop.keys import KeyPair
 from coop.members import MEMBER_TYPE, claim_fields, record_sha
 from coop.node import Node
 from coop.statements import KeyRecord
+from projects import learners
 
 URL = "http://127.0.0.1:8000"
 
@@ -97,3 +99,43 @@ def test_an_invitation_is_read_with_where_it_stands(node: Node) -> None:
 
     assert (found.handle, found.roles, found.skills, found.inviter, found.move, found.state) == (
         "hana", ("learner",), ("html",), "alice", False, "pending")
+
+
+def test_a_learner_is_added_only_with_a_key_they_hold(node: Node) -> None:
+    head = node.store.head()
+
+    with pytest.raises(BadInput, match="makes no member's key"):
+        members.add_learner(node, "bob", "gita", "web", ["html"], None)
+    assert node.store.head() == head and not node.keys.has("gita")
+
+
+def test_a_new_learner_and_their_track_land_in_one_commit(node: Node) -> None:
+    own = KeyPair.generate("gita")
+    receipt = members.add_learner(node, "bob", "gita", "web", ["html"], own.public.to_b64())
+
+    view = node.view()
+    assert [k.kid for k in view.keys("gita")] == [own.public.kid] and not node.keys.has("gita")
+    assert (learners.profile(view, "gita") or {})["track"] == "web"
+    assert node.view().read("members/gita.json") is not None and {"members", "learners"} <= commits_touching(node, receipt.commit)
+
+
+def commits_touching(node: Node, commit: str) -> set[str]:
+    """Return the top-level folders one commit changed."""
+    repo = node.store.repo
+    new = repo.get(commit)
+    assert isinstance(new, pygit2.Commit)
+    diff = repo.diff(new.parents[0], new)
+    return {patch.delta.new_file.path.split("/")[0] for patch in diff}
+
+
+def test_a_member_who_joined_by_invitation_only_gets_their_track(node: Node) -> None:
+    receipt = members.add_learner(node, "bob", "dan", "data", [], None)
+
+    assert receipt.path.startswith("learners/") and (learners.profile(node.view(), "dan") or {})["track"] == "data"
+
+
+def test_only_a_demo_node_makes_and_holds_a_learners_key(node: Node) -> None:
+    node.config = config.load({"home": str(node.home), "demo": True})
+    members.add_learner(node, "bob", "gita", "web", [], None)
+
+    assert node.keys.has("gita") and [k.kid for k in node.view().keys("gita")] == [node.keys.unlock("gita").kid]
