@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -117,6 +117,14 @@ def make_node(home: Path, founder: str = "alice", rules: Mapping[str, Any] = CHA
     vkey = records.verifier(node.view()).to_vkey()
     node.index.db.close()
     return keys, vkey
+
+
+def served_node(home: Path) -> Iterator[Coop]:
+    """Make the test node at home, serve it with `coop serve` until the generator is closed (a fixture's body)."""
+    keys, vkey = make_node(home)
+    server = Server(home).start()
+    yield Coop(home, keys, vkey, server)
+    server.stop()
 
 
 class Receiver:

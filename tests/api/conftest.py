@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from api_harness import Coop, Receiver, Server, make_node
+from api_harness import Coop, Receiver, served_node
 from cli_harness import CoopRunner
 from flask import Flask
 from flask.testing import FlaskClient
@@ -42,11 +42,7 @@ def runner(node: Node) -> CoopRunner:
 @pytest.fixture(scope="module")
 def coop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Coop]:
     """Return a node served by `coop serve` for the tests of one module."""
-    home = tmp_path_factory.mktemp("api") / "node"
-    keys, vkey = make_node(home)
-    server = Server(home).start()
-    yield Coop(home, keys, vkey, server)
-    server.stop()
+    yield from served_node(tmp_path_factory.mktemp("api") / "node")
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from api_harness import Coop, Server, make_node
+from api_harness import Coop, served_node
 from browser_harness import OpenProfile, launch
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -13,11 +13,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 @pytest.fixture(scope="session")
 def coop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Coop]:
     """Return a node served by `coop serve` on 127.0.0.1 for the whole session."""
-    home = tmp_path_factory.mktemp("browser") / "node"
-    keys, vkey = make_node(home)
-    server = Server(home).start()
-    yield Coop(home, keys, vkey, server)
-    server.stop()
+    yield from served_node(tmp_path_factory.mktemp("browser") / "node")
 
 
 @pytest.fixture(scope="session")
