@@ -35,17 +35,17 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}code,pre{background:#f4f
 .state{font-size:.85em;padding:.1rem .4rem;border-radius:.3rem;background:#eef}.muted{color:#666}</style></head>
 <body><nav><strong>{{ name }}</strong> &nbsp; <a href="/">home</a><a href="/proposals">proposals</a><a href="/projects">projects</a>
 <a href="/books">the books</a><a href="/api/v1">API</a></nav>
-<h1>{{ title }}</h1>
+<h1 dir="auto">{{ title }}</h1>
 {{ body }}
 </body></html>"""
 
 PROPOSALS = """<table><tr><th>Proposal</th><th>State</th><th>Result</th><th>Closes</th><th>Effect</th></tr>
-{% for p in rows %}<tr><td><a href="/proposals/{{ p.proposal_id }}">{{ p.title }}</a></td><td><span class="state">{{ p.state }}</span></td>
+{% for p in rows %}<tr><td dir="auto"><a href="/proposals/{{ p.proposal_id }}">{{ p.title }}</a></td><td><span class="state">{{ p.state }}</span></td>
 <td>{{ p.result or '' }}</td><td class="muted">{{ p.closes or 'draft' }}</td><td>{{ p.effect }}</td></tr>{% endfor %}</table>"""
 
 PROPOSAL = """<p class="muted">{{ p.id }} · by {{ p.author }} · {{ p.method }} · effect {{ p.effect.kind }}
 {% if p.opens %}· open {{ p.opens }} to {{ p.closes }}{% else %}· draft{% endif %}</p>
-<div>{{ html }}</div>
+<div dir="auto">{{ html }}</div>
 {% if tally %}<h2>{{ 'Outcome' if closed else 'Tally so far' }}: {{ tally.outcome }}</h2>
 <table>{% for choice, n in tally.counts.items() %}<tr><td>{{ choice }}</td><td class="n">{{ n }}</td></tr>{% endfor %}</table>
 <p>Quorum {{ tally.quorum_reached }} of {{ tally.quorum_needed }} needed.{% if tally.winner %} Winner: <strong>{{ tally.winner }}</strong>.{% endif %}</p>
@@ -55,7 +55,7 @@ PROPOSAL = """<p class="muted">{{ p.id }} · by {{ p.author }} · {{ p.method }}
 <code>/api/v1/proposals/{{ p.id }}/votes</code>. Check the tally yourself with <code>coop verify</code>.</p>"""
 
 PROJECTS = """<table><tr><th>Project</th><th>Client</th><th>State</th><th>Skills</th><th class="n">Budget</th><th>Deadline</th></tr>
-{% for p, budget in rows %}<tr><td>{{ p.title }} <span class="muted">({{ p.project_id }})</span></td><td>{{ p.client }}</td>
+{% for p, budget in rows %}<tr><td dir="auto">{{ p.title }} <span class="muted">({{ p.project_id }})</span></td><td>{{ p.client }}</td>
 <td><span class="state">{{ p.state }}</span></td><td>{{ p.skills|join(', ') }}</td><td class="n">{{ budget }}</td>
 <td>{{ p.deadline }}</td></tr>{% endfor %}</table>"""
 
